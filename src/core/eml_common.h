@@ -26,7 +26,8 @@ static inline int eml_isfinite(float f) {
 
 /* Round to nearest (ties to even, like numpy.rint) and saturate to int16.
  * NaN maps to 0. Clamping first keeps |f| < 2^22, where adding and removing
- * 1.5 * 2^23 rounds with the FPU's default mode and no libm call. */
+ * 1.5 * 2^23 rounds with the default rounding mode and no libm call; without
+ * -ffast-math the compiler may not fold the pair away. */
 static inline int16_t eml_float_to_int16(float f) {
     if (f >= 32767.0f) {
         return 32767;
@@ -37,7 +38,7 @@ static inline int16_t eml_float_to_int16(float f) {
     if (f != f) {
         return 0;
     }
-    volatile float r = f + 12582912.0f; /* volatile: keep the compiler from folding the pair */
+    float r = f + 12582912.0f;
     return (int16_t)(int32_t)(r - 12582912.0f);
 }
 
