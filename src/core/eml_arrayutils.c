@@ -1,0 +1,155 @@
+/* Element-wise conversions for sensor data. See eml_arrayutils.h. */
+#include "eml_arrayutils.h"
+
+/* Turn the range mapping into out = in * scale + offset: one multiply and
+ * one add per element instead of a subtract, multiply and divide. */
+static eml_status linear_coefficients(float in_min, float in_max,
+    float out_min, float out_max, float *scale, float *offset) {
+    if (!eml_isfinite(in_min) || !eml_isfinite(in_max)
+        || !eml_isfinite(out_min) || !eml_isfinite(out_max)
+        || in_min == in_max) {
+        return EML_ERR_VALUE;
+    }
+    /* Wide bounds can overflow the spans even though each bound is finite;
+     * an infinite input span would silently give scale 0. */
+    float in_span = in_max - in_min;
+    float s = (out_max - out_min) / in_span;
+    float o = out_min - in_min * s;
+    if (!eml_isfinite(in_span) || !eml_isfinite(s) || !eml_isfinite(o)) {
+        return EML_ERR_VALUE;
+    }
+    *scale = s;
+    *offset = o;
+    return EML_OK;
+}
+
+eml_status eml_linear_map_ff(const float *in, float *out, size_t n,
+    float in_min, float in_max, float out_min, float out_max) {
+    float scale, offset;
+    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = in[i] * scale + offset;
+    }
+    return EML_OK;
+}
+
+eml_status eml_linear_map_fh(const float *in, int16_t *out, size_t n,
+    float in_min, float in_max, float out_min, float out_max) {
+    float scale, offset;
+    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = eml_float_to_int16(in[i] * scale + offset);
+    }
+    return EML_OK;
+}
+
+eml_status eml_linear_map_hf(const int16_t *in, float *out, size_t n,
+    float in_min, float in_max, float out_min, float out_max) {
+    float scale, offset;
+    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (float)in[i] * scale + offset;
+    }
+    return EML_OK;
+}
+
+eml_status eml_linear_map_hh(const int16_t *in, int16_t *out, size_t n,
+    float in_min, float in_max, float out_min, float out_max) {
+    float scale, offset;
+    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = eml_float_to_int16((float)in[i] * scale + offset);
+    }
+    return EML_OK;
+}
+
+eml_status eml_int16_bytes_needed(size_t n_out, size_t start, size_t stride,
+    size_t *needed) {
+    if (stride == 0) {
+        return EML_ERR_VALUE;
+    }
+    if (n_out == 0) {
+        *needed = 0;
+        return EML_OK;
+    }
+    /* Samples spanned: start + (n_out - 1) * stride + 1, each step checked. */
+    size_t steps = n_out - 1;
+    if (steps > (SIZE_MAX - 1) / stride) {
+        return EML_ERR_SIZE;
+    }
+    size_t samples = steps * stride + 1;
+    if (start > SIZE_MAX - samples || start + samples > SIZE_MAX / 2) {
+        return EML_ERR_SIZE;
+    }
+    *needed = (start + samples) * 2;
+    return EML_OK;
+}
+
+/* Assemble a two's complement int16 without relying on the
+ * implementation-defined conversion of values above INT16_MAX. */
+static inline int32_t decode_int16(const uint8_t *p, int big_endian) {
+    uint32_t u = big_endian ? ((uint32_t)p[0] << 8) | p[1]
+                            : ((uint32_t)p[1] << 8) | p[0];
+    return (int32_t)(u ^ 0x8000u) - 0x8000;
+}
+
+static eml_status check_from_bytes(size_t stride, float scale, float offset) {
+    if (stride == 0 || !eml_isfinite(scale) || !eml_isfinite(offset)) {
+        return EML_ERR_VALUE;
+    }
+    return EML_OK;
+}
+
+eml_status eml_int16_from_bytes_f(const uint8_t *bytes, float *out, size_t n_out,
+    size_t start, size_t stride, int big_endian, float scale, float offset) {
+    eml_status status = check_from_bytes(stride, scale, offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    const uint8_t *p = bytes + start * 2;
+    size_t step = stride * 2;
+    if (scale == 1.0f && offset == 0.0f) {
+        /* Skip the multiply and add: each is a library call on soft float. */
+        for (size_t i = 0; i < n_out; i++, p += step) {
+            out[i] = (float)decode_int16(p, big_endian);
+        }
+        return EML_OK;
+    }
+    for (size_t i = 0; i < n_out; i++, p += step) {
+        out[i] = (float)decode_int16(p, big_endian) * scale + offset;
+    }
+    return EML_OK;
+}
+
+eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_out,
+    size_t start, size_t stride, int big_endian, float scale, float offset) {
+    eml_status status = check_from_bytes(stride, scale, offset);
+    if (status != EML_OK) {
+        return status;
+    }
+    const uint8_t *p = bytes + start * 2;
+    size_t step = stride * 2;
+    if (scale == 1.0f && offset == 0.0f) {
+        /* Identity: a plain integer copy, exact and free of float calls. */
+        for (size_t i = 0; i < n_out; i++, p += step) {
+            out[i] = (int16_t)decode_int16(p, big_endian);
+        }
+        return EML_OK;
+    }
+    for (size_t i = 0; i < n_out; i++, p += step) {
+        out[i] = eml_float_to_int16((float)decode_int16(p, big_endian) * scale + offset);
+    }
+    return EML_OK;
+}

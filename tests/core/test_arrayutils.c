@@ -1,0 +1,263 @@
+/* Host tests for src/core/eml_arrayutils.c. */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "eml_arrayutils.h"
+
+static double abs_d(double d) {
+    return d < 0.0 ? -d : d;
+}
+
+/* The textbook formula in double, as the reference. */
+static double map_ref(double x, double in_min, double in_max, double out_min, double out_max) {
+    return (x - in_min) * (out_max - out_min) / (in_max - in_min) + out_min;
+}
+
+/* Reference rounding: nearest, ties to even, saturating, NaN -> 0. */
+static int16_t round_ref(double y) {
+    if (y != y) {
+        return 0;
+    }
+    if (y >= 32767.0) {
+        return 32767;
+    }
+    if (y <= -32768.0) {
+        return -32768;
+    }
+    double fl = (double)(int32_t)y;
+    if (fl > y) {
+        fl -= 1.0;     /* floor for negatives */
+    }
+    double frac = y - fl;
+    int32_t r = (int32_t)fl;
+    if (frac > 0.5 || (frac == 0.5 && (r & 1))) {
+        r += 1;
+    }
+    return (int16_t)r;
+}
+
+static void test_map_ff(void) {
+    float in[101], out[101];
+    int ok = 1;
+    for (int i = 0; i < 101; i++) {
+        in[i] = (float)i * 10.23f;
+    }
+    CHECK(eml_linear_map_ff(in, out, 101, 0.0f, 1023.0f, 0.0f, 3.3f) == EML_OK, "ff ok");
+    for (int i = 0; i < 101; i++) {
+        ok &= abs_d(out[i] - map_ref(in[i], 0.0, 1023.0, 0.0, 3.3f)) < 1e-5;
+    }
+    CHECK(ok, "ff matches double reference (adc counts to volts)");
+
+    /* Reversed output range and in place. */
+    ok = 1;
+    float buf[5] = { -1.0f, -0.5f, 0.0f, 0.5f, 1.0f };
+    CHECK(eml_linear_map_ff(buf, buf, 5, -1.0f, 1.0f, 100.0f, -100.0f) == EML_OK, "ff in place");
+    const float want[5] = { 100.0f, 50.0f, 0.0f, -50.0f, -100.0f };
+    for (int i = 0; i < 5; i++) {
+        ok &= abs_d(buf[i] - want[i]) < 1e-4;
+    }
+    CHECK(ok, "ff in place with reversed range");
+
+    /* Extrapolation outside the input range is not clamped. */
+    float x = 2.0f, y;
+    CHECK(eml_linear_map_ff(&x, &y, 1, 0.0f, 1.0f, 10.0f, 20.0f) == EML_OK, "ff extrapolate");
+    CHECK(abs_d(y - 30.0) < 1e-5, "ff extrapolates linearly");
+
+    float nan_in = NAN, nan_out = 0.0f;
+    CHECK(eml_linear_map_ff(&nan_in, &nan_out, 1, 0.0f, 1.0f, 0.0f, 2.0f) == EML_OK, "ff nan input");
+    CHECK(nan_out != nan_out, "ff passes NaN through");
+}
+
+static void test_map_fh(void) {
+    float in[200];
+    int16_t out[200];
+    int ok = 1;
+    unsigned seed = 99;
+    for (int i = 0; i < 200; i++) {
+        in[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
+    }
+    CHECK(eml_linear_map_fh(in, out, 200, -1.0f, 1.0f, -1000.0f, 1000.0f) == EML_OK, "fh ok");
+    for (int i = 0; i < 200; i++) {
+        double ref = map_ref(in[i], -1.0, 1.0, -1000.0, 1000.0);
+        ok &= abs_d(out[i] - ref) <= 0.5 + 1e-3;
+    }
+    CHECK(ok, "fh within rounding of double reference");
+
+    /* Ties to even: scale 0.5 and offset 0 are exact. */
+    const float ties[8] = { 1.0f, 3.0f, 5.0f, -1.0f, -3.0f, -5.0f, 2.0f, 7.0f };
+    int16_t t[8];
+    CHECK(eml_linear_map_fh(ties, t, 8, 0.0f, 2.0f, 0.0f, 1.0f) == EML_OK, "fh ties");
+    CHECK(t[0] == 0 && t[1] == 2 && t[2] == 2, "fh positive ties to even");
+    CHECK(t[3] == 0 && t[4] == -2 && t[5] == -2, "fh negative ties to even");
+    CHECK(t[6] == 1 && t[7] == 4, "fh exact and 3.5 -> 4");
+
+    /* Saturation at both rails, and NaN -> 0. */
+    const float big[5] = { 1.0f, -1.0f, 0.5f, NAN, INFINITY };
+    int16_t s[5];
+    CHECK(eml_linear_map_fh(big, s, 5, -1.0f, 1.0f, -40000.0f, 40000.0f) == EML_OK, "fh saturate");
+    CHECK(s[0] == 32767 && s[1] == -32768, "fh saturates both rails");
+    CHECK(s[2] == 20000, "fh in range");
+    CHECK(s[3] == 0, "fh NaN -> 0");
+    CHECK(s[4] == 32767, "fh +Inf saturates");
+}
+
+static void test_map_hf(void) {
+    int16_t in[7] = { -32768, -16384, -1, 0, 1, 16384, 32767 };
+    float out[7];
+    int ok = 1;
+    CHECK(eml_linear_map_hf(in, out, 7, -32768.0f, 32767.0f, -1.0f, 1.0f) == EML_OK, "hf ok");
+    for (int i = 0; i < 7; i++) {
+        ok &= abs_d(out[i] - map_ref(in[i], -32768.0, 32767.0, -1.0, 1.0)) < 1e-6;
+    }
+    CHECK(ok, "hf matches double reference");
+    CHECK(abs_d(out[0] + 1.0) < 1e-6 && abs_d(out[6] - 1.0) < 1e-6, "hf endpoints map to bounds");
+
+    /* Accelerometer: +-2 g full scale over int16 to m/s^2. */
+    int16_t acc[3] = { 16384, -8192, 0 };
+    float ms2[3];
+    CHECK(eml_linear_map_hf(acc, ms2, 3, -32768.0f, 32768.0f, -19.6133f, 19.6133f) == EML_OK, "hf acc");
+    CHECK(abs_d(ms2[0] - 9.80665) < 1e-4 && abs_d(ms2[1] + 4.903325) < 1e-4 && abs_d(ms2[2]) < 1e-6,
+        "hf accelerometer scaling");
+}
+
+static void test_map_hh(void) {
+    int16_t in[400], out[400];
+    int ok = 1;
+    unsigned seed = 5;
+    for (int i = 0; i < 400; i++) {
+        in[i] = (int16_t)((int)(check_rand(&seed) % 65536) - 32768);
+    }
+    CHECK(eml_linear_map_hh(in, out, 400, -32768.0f, 32767.0f, 0.0f, 1000.0f) == EML_OK, "hh ok");
+    for (int i = 0; i < 400; i++) {
+        double ref = map_ref(in[i], -32768.0, 32767.0, 0.0, 1000.0);
+        ok &= abs_d(out[i] - ref) <= 0.5 + 1e-3;
+        /* Near ties float and double may round differently. */
+        ok &= out[i] == round_ref(ref) || abs_d(abs_d(ref - out[i]) - 0.5) < 1e-3;
+    }
+    CHECK(ok, "hh rounds double reference to nearest");
+
+    /* In place, saturating both ways: y = 4x. */
+    int16_t buf[6] = { 8191, 8192, -8192, -8193, 3, -3 };
+    CHECK(eml_linear_map_hh(buf, buf, 6, 0.0f, 1.0f, 0.0f, 4.0f) == EML_OK, "hh in place");
+    CHECK(buf[0] == 32764 && buf[1] == 32767, "hh saturates high");
+    CHECK(buf[2] == -32768 && buf[3] == -32768, "hh saturates low");
+    CHECK(buf[4] == 12 && buf[5] == -12, "hh small values exact");
+
+    /* Ties: y = x / 2. */
+    int16_t ties[6] = { 1, 3, 5, -1, -3, -5 };
+    CHECK(eml_linear_map_hh(ties, ties, 6, 0.0f, 2.0f, 0.0f, 1.0f) == EML_OK, "hh ties");
+    CHECK(ties[0] == 0 && ties[1] == 2 && ties[2] == 2, "hh positive ties to even");
+    CHECK(ties[3] == 0 && ties[4] == -2 && ties[5] == -2, "hh negative ties to even");
+}
+
+static void test_map_errors(void) {
+    float f = 1.0f, fo = 7.0f;
+    int16_t h = 1, ho = 7;
+    CHECK(eml_linear_map_ff(&f, &fo, 1, 3.0f, 3.0f, 0.0f, 1.0f) == EML_ERR_VALUE, "ff in_min == in_max");
+    CHECK(eml_linear_map_fh(&f, &ho, 1, 3.0f, 3.0f, 0.0f, 1.0f) == EML_ERR_VALUE, "fh in_min == in_max");
+    CHECK(eml_linear_map_hf(&h, &fo, 1, 3.0f, 3.0f, 0.0f, 1.0f) == EML_ERR_VALUE, "hf in_min == in_max");
+    CHECK(eml_linear_map_hh(&h, &ho, 1, 3.0f, 3.0f, 0.0f, 1.0f) == EML_ERR_VALUE, "hh in_min == in_max");
+    CHECK(fo == 7.0f && ho == 7, "nothing written on error");
+    CHECK(eml_linear_map_ff(&f, &fo, 1, NAN, 1.0f, 0.0f, 1.0f) == EML_ERR_VALUE, "NaN in_min");
+    CHECK(eml_linear_map_ff(&f, &fo, 1, 0.0f, INFINITY, 0.0f, 1.0f) == EML_ERR_VALUE, "Inf in_max");
+    CHECK(eml_linear_map_hh(&h, &ho, 1, 0.0f, 1.0f, -INFINITY, 1.0f) == EML_ERR_VALUE, "-Inf out_min");
+    CHECK(eml_linear_map_hf(&h, &fo, 1, 0.0f, 1.0f, 0.0f, NAN) == EML_ERR_VALUE, "NaN out_max");
+    CHECK(eml_linear_map_ff(&f, &fo, 1, -3e38f, 3e38f, 0.0f, 1.0f) == EML_ERR_VALUE, "overflowing input span");
+    CHECK(eml_linear_map_ff(&f, &fo, 1, 0.0f, 1e-30f, 0.0f, 1e30f) == EML_ERR_VALUE, "overflowing scale");
+    CHECK(eml_linear_map_ff(&f, &fo, 0, 0.0f, 1.0f, 0.0f, 1.0f) == EML_OK, "n == 0 is fine");
+    CHECK(fo == 7.0f, "n == 0 writes nothing");
+}
+
+static void test_bytes_needed(void) {
+    size_t need = 123;
+    CHECK(eml_int16_bytes_needed(0, 5, 3, &need) == EML_OK && need == 0, "no outputs need no bytes");
+    CHECK(eml_int16_bytes_needed(1, 0, 1, &need) == EML_OK && need == 2, "one sample");
+    CHECK(eml_int16_bytes_needed(4, 0, 1, &need) == EML_OK && need == 8, "contiguous");
+    CHECK(eml_int16_bytes_needed(4, 2, 3, &need) == EML_OK && need == 2 * (2 + 3 * 3 + 1), "z of 4 xyz frames");
+    CHECK(need == 24, "4 xyz frames are 24 bytes");
+    CHECK(eml_int16_bytes_needed(4, 0, 0, &need) == EML_ERR_VALUE, "stride 0");
+    CHECK(eml_int16_bytes_needed(SIZE_MAX / 2, 0, 3, &need) == EML_ERR_SIZE, "overflow in stride");
+    CHECK(eml_int16_bytes_needed(1, SIZE_MAX / 2, 1, &need) == EML_ERR_SIZE, "overflow in doubling");
+    CHECK(eml_int16_bytes_needed(2, SIZE_MAX - 1, 1, &need) == EML_ERR_SIZE, "overflow in start");
+    CHECK(eml_int16_bytes_needed(1, SIZE_MAX / 2 - 1, 1, &need) == EML_OK && need == SIZE_MAX - 1,
+        "largest representable");
+}
+
+static void test_from_bytes(void) {
+    /* Three interleaved little-endian xyz frames: x = 1, -2, 0x7fff; y = 0x1234, -32768, 256;
+     * z = 100, -100, 0x00ff. */
+    const uint8_t le[18] = {
+        0x01, 0x00, 0x34, 0x12, 0x64, 0x00,
+        0xfe, 0xff, 0x00, 0x80, 0x9c, 0xff,
+        0xff, 0x7f, 0x00, 0x01, 0xff, 0x00,
+    };
+    int16_t h[3];
+    float f[3];
+
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 0, 3, 0, 1.0f, 0.0f) == EML_OK, "x channel");
+    CHECK(h[0] == 1 && h[1] == -2 && h[2] == 32767, "little-endian x channel");
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 1, 3, 0, 1.0f, 0.0f) == EML_OK, "y channel");
+    CHECK(h[0] == 0x1234 && h[1] == -32768 && h[2] == 256, "little-endian y channel");
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 2, 3, 0, 1.0f, 0.0f) == EML_OK, "z channel");
+    CHECK(h[0] == 100 && h[1] == -100 && h[2] == 255, "little-endian z channel");
+
+    /* Same bytes read big-endian. */
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 0, 3, 1, 1.0f, 0.0f) == EML_OK, "big-endian");
+    CHECK(h[0] == 0x0100 && h[1] == -257 && h[2] == -129, "big-endian x channel");
+    const uint8_t be[4] = { 0x80, 0x00, 0x12, 0x34 };
+    CHECK(eml_int16_from_bytes_h(be, h, 2, 0, 1, 1, 1.0f, 0.0f) == EML_OK && h[0] == -32768 && h[1] == 0x1234,
+        "big-endian contiguous");
+
+    /* Float output with scale and offset. */
+    CHECK(eml_int16_from_bytes_f(le, f, 3, 2, 3, 0, 0.5f, 10.0f) == EML_OK, "float scaled");
+    CHECK(f[0] == 60.0f && f[1] == -40.0f && f[2] == 137.5f, "float scale and offset");
+    CHECK(eml_int16_from_bytes_f(le, f, 3, 1, 3, 0, 1.0f, 0.0f) == EML_OK, "float identity");
+    CHECK(f[0] == 4660.0f && f[1] == -32768.0f && f[2] == 256.0f, "float identity values");
+
+    /* Int16 output with scale/offset: rounding and saturation. */
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 2, 3, 0, 0.5f, 0.0f) == EML_OK, "int16 scaled");
+    CHECK(h[0] == 50 && h[1] == -50 && h[2] == 128, "127.5 ties to 128");
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 0, 3, 0, 2.0f, 1.0f) == EML_OK, "int16 saturating");
+    CHECK(h[0] == 3 && h[1] == -3 && h[2] == 32767, "saturates high");
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 1, 3, 0, 1.0f, -1.0f) == EML_OK, "offset only");
+    CHECK(h[0] == 0x1233 && h[1] == -32768 && h[2] == 255, "offset saturates low");
+
+    /* Every int16 value survives the identity path unchanged, both byte orders. */
+    static uint8_t all_le[65536 * 2], all_be[65536 * 2];
+    static int16_t back_le[65536], back_be[65536];
+    for (uint32_t i = 0; i < 65536; i++) {
+        all_le[2 * i] = (uint8_t)i;
+        all_le[2 * i + 1] = (uint8_t)(i >> 8);
+        all_be[2 * i] = (uint8_t)(i >> 8);
+        all_be[2 * i + 1] = (uint8_t)i;
+    }
+    CHECK(eml_int16_from_bytes_h(all_le, back_le, 65536, 0, 1, 0, 1.0f, 0.0f) == EML_OK, "all le");
+    CHECK(eml_int16_from_bytes_h(all_be, back_be, 65536, 0, 1, 1, 1.0f, 0.0f) == EML_OK, "all be");
+    int ok = 1;
+    for (uint32_t i = 0; i < 65536; i++) {
+        int32_t want = i < 32768 ? (int32_t)i : (int32_t)i - 65536;
+        ok &= back_le[i] == want && back_be[i] == want;
+    }
+    CHECK(ok, "identity copy covers every int16 value");
+
+    /* Errors; nothing written. */
+    h[0] = 7;
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 0, 0, 0, 1.0f, 0.0f) == EML_ERR_VALUE, "stride 0");
+    CHECK(eml_int16_from_bytes_f(le, f, 3, 0, 1, 0, NAN, 0.0f) == EML_ERR_VALUE, "NaN scale");
+    CHECK(eml_int16_from_bytes_h(le, h, 3, 0, 1, 0, 1.0f, INFINITY) == EML_ERR_VALUE, "Inf offset");
+    CHECK(h[0] == 7, "nothing written on error");
+    CHECK(eml_int16_from_bytes_h(le, h, 0, 0, 1, 0, 1.0f, 0.0f) == EML_OK && h[0] == 7, "n_out 0");
+}
+
+int main(void) {
+    test_map_ff();
+    test_map_fh();
+    test_map_hf();
+    test_map_hh();
+    test_map_errors();
+    test_bytes_needed();
+    test_from_bytes();
+    return check_summary();
+}
