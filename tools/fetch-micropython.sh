@@ -20,13 +20,13 @@ mirror=$(
 mkdir -p "$work/lists/partial" "$work/parts" "$work/cache/archives/partial"
 echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$work/sources.list"
 opts="-o Dir::Etc::sourcelist=$work/sources.list -o Dir::Etc::sourceparts=$work/parts
-      -o Dir::State::Lists=$work/lists -o Dir::Cache=$work/cache -o APT::Get::List-Cleanup=0"
+      -o Dir::State::Lists=$work/lists -o Dir::Cache=$work/cache -o APT::Get::List-Cleanup=0 -o APT::Sandbox::User=root"
 apt-get $opts -q update
 (cd "$work" && apt-get $opts -q --download-only source "micropython=$version")
 dsc=$(ls "$work"/micropython_*.dsc)
 case "$dsc" in *"_$version.dsc") ;; *) echo "fetch-micropython: got $dsc, wanted $version" >&2; exit 1;; esac
 rm -rf "$dest.tmp" && dpkg-source --no-check -x "$dsc" "$dest.tmp" >/dev/null
-grep -q 'MICROPY_VERSION_MINOR (25)' "$dest.tmp/py/mpconfig.h" ||
+grep -Eq 'MICROPY_VERSION_MINOR +25$' "$dest.tmp/py/mpconfig.h" ||
     { echo "fetch-micropython: unpacked tree is not MicroPython 1.25" >&2; exit 1; }
 mv "$dest.tmp" "$dest"
 echo "fetch-micropython: MicroPython $version in $dest"
