@@ -1,0 +1,133 @@
+/* One binding source, two builds.
+ *
+ * Every module in src/modules is compiled both as a dynamic native module
+ * (py/dynruntime.mk defines MICROPY_ENABLE_DYNRUNTIME) and as an external C
+ * module linked into a firmware (USER_C_MODULES). The two need differently
+ * built type and module tables: a firmware has them as const data in flash,
+ * while a native module must fill them in at import time, because qstrs and
+ * runtime types are only known once the .mpy is loaded.
+ *
+ * A binding therefore lists its attributes once, as an X-macro:
+ *
+ *     #define IIR_LOCALS(X) X(MP_QSTR_run, iir_run_obj) X(MP_QSTR_reset, iir_reset_obj)
+ *     EML_DEFINE_TYPE(iir_type, MP_QSTR_IIR, IIR_LOCALS)
+ *
+ *     #define IIR_GLOBALS(X) X(MP_QSTR_new, iir_new_obj)
+ *     #define IIR_TYPES(X) X(iir_type)
+ *     EML_DEFINE_MODULE(emlearn_iir, IIR_GLOBALS, IIR_TYPES)
+ *
+ * and these macros expand it into whichever tables the build needs.
+ * qstrs are spelled out in full (MP_QSTR_run, not pasted from `run`) because
+ * the native-module build finds them by scanning the source text.
+ */
+#ifndef EML_BINDING_H
+#define EML_BINDING_H
+
+#if defined(MICROPY_ENABLE_DYNRUNTIME)
+#include "py/dynruntime.h"
+#else
+#include "py/runtime.h"
+#include "py/obj.h"
+#endif
+
+#include "eml_common.h"
+
+/* Declare a type before the functions that create its objects use it. */
+#define EML_DECLARE_TYPE(type_obj) EML_TYPE_STORAGE type_obj
+#define EML_TYPE_PTR(type_obj) ((const mp_obj_type_t *)&(type_obj))
+
+#if defined(MICROPY_ENABLE_DYNRUNTIME)
+
+#define EML_TYPE_STORAGE mp_obj_full_type_t
+#define EML_COUNT_ENTRY(qstr_name, obj) +1
+#define EML_STORE_LOCAL(qstr_name, obj) \
+    table[i++] = (mp_map_elem_t) { MP_OBJ_NEW_QSTR(qstr_name), MP_OBJ_FROM_PTR(&obj) };
+
+#define EML_DEFINE_TYPE(type_obj, type_qstr, LOCALS) \
+    mp_obj_full_type_t type_obj; \
+    /* not static: mpy_ld cannot relocate static bss */ \
+    mp_map_elem_t type_obj##_locals_table[0 LOCALS(EML_COUNT_ENTRY)]; \
+    static MP_DEFINE_CONST_DICT(type_obj##_locals_dict, type_obj##_locals_table); \
+    static void type_obj##_init(void) { \
+        mp_map_elem_t *table = type_obj##_locals_table; \
+        size_t i = 0; \
+        type_obj.base.type = (void *)&mp_type_type; \
+        type_obj.name = type_qstr; \
+        LOCALS(EML_STORE_LOCAL) \
+        MP_OBJ_TYPE_SET_SLOT(&type_obj, locals_dict, (void *)&type_obj##_locals_dict, 0); \
+    }
+
+#define EML_INIT_TYPE(type_obj) type_obj##_init();
+#define EML_STORE_GLOBAL(qstr_name, obj) mp_store_global(qstr_name, MP_OBJ_FROM_PTR(&obj));
+
+/* The compiler may emit memset/memcpy calls (struct initialisers, copies);
+ * a native module links no libc, so route them to the firmware's. RISC-V
+ * builds link picolibc's libc.a (LINK_RUNTIME), which has its own. */
+#if defined(__riscv)
+#define EML_LIBC_SHIMS
+#else
+#define EML_LIBC_SHIMS \
+    void *memset(void *s, int c, size_t n) { return mp_fun_table.memset_(s, c, n); } \
+    void *memcpy(void *d, const void *s, size_t n) { return mp_fun_table.memmove_(d, s, n); } \
+    void *memmove(void *d, const void *s, size_t n) { return mp_fun_table.memmove_(d, s, n); }
+#endif
+
+#define EML_DEFINE_MODULE(module_name, GLOBALS, TYPES) \
+    EML_LIBC_SHIMS \
+    mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) { \
+        MP_DYNRUNTIME_INIT_ENTRY \
+        TYPES(EML_INIT_TYPE) \
+        GLOBALS(EML_STORE_GLOBAL) \
+        MP_DYNRUNTIME_INIT_EXIT \
+    }
+
+#else /* firmware module */
+
+#define EML_TYPE_STORAGE extern const mp_obj_type_t
+#define EML_ROM_ENTRY(qstr_name, obj) { MP_ROM_QSTR(qstr_name), MP_ROM_PTR(&obj) },
+
+#define EML_DEFINE_TYPE(type_obj, type_qstr, LOCALS) \
+    static const mp_rom_map_elem_t type_obj##_locals_table[] = { LOCALS(EML_ROM_ENTRY) }; \
+    static MP_DEFINE_CONST_DICT(type_obj##_locals_dict, type_obj##_locals_table); \
+    MP_DEFINE_CONST_OBJ_TYPE(type_obj, type_qstr, MP_TYPE_FLAG_NONE, \
+    locals_dict, &type_obj##_locals_dict);
+
+#define EML_DEFINE_MODULE(module_name, GLOBALS, TYPES) \
+    static const mp_rom_map_elem_t module_name##_globals_table[] = { \
+        { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_##module_name) }, \
+        GLOBALS(EML_ROM_ENTRY) \
+    }; \
+    static MP_DEFINE_CONST_DICT(module_name##_globals, module_name##_globals_table); \
+    const mp_obj_module_t module_name##_user_cmodule = { \
+        .base = { &mp_type_module }, \
+        .globals = (mp_obj_dict_t *)&module_name##_globals, \
+    };
+
+#endif
+
+/* Buffer access with the checks every binding needs: the object must expose
+ * a buffer whose typecode is one of `typecodes` (e.g. "fh"); raises TypeError
+ * naming `what` otherwise. Returns the typecode found. */
+static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t flags,
+    const char *typecodes, const char *message) {
+    if (!mp_get_buffer(obj, buf, flags)) {
+        mp_raise_TypeError(message);
+    }
+    for (const char *t = typecodes; *t; t++) {
+        if (buf->typecode == *t) {
+            return *t;
+        }
+    }
+    mp_raise_TypeError(message);
+}
+
+/* Number of elements in a buffer of 1, 2 or 4 byte items. */
+static inline size_t eml_array_len(const mp_buffer_info_t *buf) {
+    switch (buf->typecode) {
+        case 'h': case 'H': return buf->len / 2;
+        case 'f': case 'i': case 'I': case 'l': case 'L': return buf->len / 4;
+        default: return buf->len;
+    }
+}
+
+#endif /* EML_BINDING_H */

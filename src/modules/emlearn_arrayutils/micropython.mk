@@ -1,0 +1,5 @@
+# Firmware build: USER_C_MODULES=<repo>/src/modules
+EMLEARN_ARRAYUTILS_DIR := $(USERMOD_DIR)
+SRC_USERMOD_C += $(EMLEARN_ARRAYUTILS_DIR)/emlearn_arrayutils.c
+SRC_USERMOD_LIB_C += $(EMLEARN_ARRAYUTILS_DIR)/../../core/eml_arrayutils.c
+CFLAGS_USERMOD += -I$(EMLEARN_ARRAYUTILS_DIR)/../../core -I$(EMLEARN_ARRAYUTILS_DIR)/..

@@ -1,0 +1,4 @@
+# Every module of this project, for CMake-based ports:
+#   make USER_C_MODULES=<repo>/src/modules/micropython.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/emlearn_iir/micropython.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/emlearn_arrayutils/micropython.cmake)
