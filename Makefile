@@ -1,0 +1,127 @@
+# emlearn-mp: machine learning and DSP modules for MicroPython, in C.
+#
+#   make check          set up (first time), build, run every test
+#   make bench          benchmarks, printed side by side with baselines
+#   make demo           the main job end to end (trees on digits)
+#   make dist ARCH=x    dist/<arch>_6.3/<module>.mpy for every module
+#   make dist-all       the same for every supported architecture
+#   make firmware       unix port with every module compiled in
+#   make setup          packages, MicroPython 1.25 source, ports, emulated boards
+#
+# MPY_DIR=/path/to/micropython uses your own MicroPython tree (.mpy ABI 6.3)
+# instead of the one `make setup` fetches into deps/.
+
+TOP := $(CURDIR)
+MODULES := emlearn_iir emlearn_arrayutils
+ARCH ?= x64
+ARCHS_TESTED := x64 armv6m armv7m rv32imc
+ARCHS_ALL := $(ARCHS_TESTED) armv7emsp
+MPY_ABI := 6.3
+PYTHON := /usr/bin/python3
+JOBS ?= 2
+
+MPY_DIR ?= $(TOP)/deps/micropython
+DEPS := $(TOP)/deps
+BUILD := $(TOP)/build
+STAMP := $(DEPS)/stamps
+
+# Debian packages the project needs (see README, "Set-up").
+PACKAGES := build-essential clang dpkg-dev python3-numpy python3-scipy python3-sklearn \
+	python3-pytest python3-pyelftools python3-arpy python3-serial \
+	gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
+	picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
+
+# The Debian tarball has empty lib/ submodules, so leave out what needs them.
+UNIX_FLAGS := FROZEN_MANIFEST= MICROPY_PY_BTREE=0 MICROPY_SSL_MBEDTLS=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
+# Debian's RISC-V GCC 12 has no rv32imac_zicsr multilib; the older ISA spec
+# keeps the CSR instructions in plain rv32imac.
+RV32_FLAGS := RV32_ARCH=rv32imac CFLAGS_EXTRA=-misa-spec=2.2 AFLAGS="-mabi=ilp32 -march=rv32imac -misa-spec=2.2"
+# The qemu port leaves the native emitter out on nRF51, and with it loading
+# native .mpy files; turn it on in its ARMv6-M form.
+MICROBIT_FLAGS := CFLAGS_EXTRA="-DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_THUMB_ARMV7M=0"
+
+BOARDS := MPS2_AN385 MICROBIT VIRT_RV32
+FIRMWARES := $(foreach b,$(BOARDS),$(DEPS)/qemu/$(b)/firmware.elf)
+
+CORE_SRC := $(wildcard src/core/*.c src/core/*.h)
+MODULE_SRC := $(wildcard src/modules/*.h src/modules/*.mk src/modules/*/*.c src/modules/*/Makefile src/modules/*/micropython.mk)
+
+.PHONY: all setup packages check bench demo dist dist-all firmware core-tests clean distclean
+
+all: dist
+
+# ---------------------------------------------------------------- set-up
+
+setup: $(STAMP)/packages $(DEPS)/bin/micropython $(FIRMWARES)
+
+packages: $(STAMP)/packages
+$(STAMP)/packages:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing $$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "setup: run as root, or install: $$missing" >&2; exit 1; fi; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+	@mkdir -p $(STAMP) && touch $@
+
+$(TOP)/deps/micropython/py/mpconfig.h: | $(STAMP)/packages
+	tools/fetch-micropython.sh $(TOP)/deps/micropython
+
+$(MPY_DIR)/mpy-cross/build/mpy-cross: | $(MPY_DIR)/py/mpconfig.h
+	$(MAKE) -C $(MPY_DIR)/mpy-cross -j$(JOBS) PYTHON=$(PYTHON)
+
+$(DEPS)/bin/micropython: | $(MPY_DIR)/mpy-cross/build/mpy-cross
+	$(MAKE) -C $(MPY_DIR)/ports/unix -j$(JOBS) PYTHON=$(PYTHON) $(UNIX_FLAGS) BUILD=$(DEPS)/build/unix
+	mkdir -p $(DEPS)/bin && cp $(DEPS)/build/unix/micropython $@
+
+$(DEPS)/qemu/%/firmware.elf: | $(MPY_DIR)/mpy-cross/build/mpy-cross
+	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=$* \
+		BUILD=$(DEPS)/qemu/$* $(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
+
+# ---------------------------------------------------------------- modules
+
+# dist/<arch>_6.3/<module>.mpy. Each module's Makefile runs inside its own
+# build folder (a link to it sits there), so architectures never share files.
+dist: $(foreach m,$(MODULES),dist/$(ARCH)_$(MPY_ABI)/$(m).mpy)
+
+dist-all:
+	@for a in $(ARCHS_ALL); do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+
+dist/$(ARCH)_$(MPY_ABI)/%.mpy: $(CORE_SRC) $(MODULE_SRC) | $(MPY_DIR)/mpy-cross/build/mpy-cross
+	@rm -rf $(BUILD)/natmod/$(ARCH)/$* && mkdir -p $(BUILD)/natmod/$(ARCH)/$* $(dir $@)
+	@ln -s $(TOP)/src/modules/$*/Makefile $(BUILD)/natmod/$(ARCH)/$*/Makefile
+	$(MAKE) --no-print-directory -C $(BUILD)/natmod/$(ARCH)/$* TOP=$(TOP) MPY_DIR=$(MPY_DIR) ARCH=$(ARCH) Q=@ > $(BUILD)/natmod/$(ARCH)/$*.log 2>&1 \
+		|| { cat $(BUILD)/natmod/$(ARCH)/$*.log; exit 1; }
+	cp $(BUILD)/natmod/$(ARCH)/$*/$*.mpy $@
+
+# Unix port with every module compiled in (USER_C_MODULES).
+firmware: $(DEPS)/bin/micropython-builtin
+$(DEPS)/bin/micropython-builtin: $(CORE_SRC) $(MODULE_SRC) | $(DEPS)/bin/micropython
+	$(MAKE) -C $(MPY_DIR)/ports/unix -j$(JOBS) PYTHON=$(PYTHON) $(UNIX_FLAGS) \
+		BUILD=$(DEPS)/build/unix-builtin USER_C_MODULES=$(TOP)/src/modules
+	cp $(DEPS)/build/unix-builtin/micropython $@
+
+# ---------------------------------------------------------------- tests
+
+CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
+SANITIZE := -std=c99 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+
+core-tests: $(CORE_TESTS)
+$(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
+
+check: setup core-tests firmware
+	@for a in $(ARCHS_TESTED); do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+	$(PYTHON) tools/check.py
+
+bench: setup firmware
+	@for a in x64 armv7m; do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+	@$(MAKE) --no-print-directory dist-all
+	$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf $(BUILD) dist
+
+distclean: clean
+	rm -rf $(DEPS)
