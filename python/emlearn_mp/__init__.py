@@ -1,0 +1,14 @@
+"""Host-side tools for the emlearn MicroPython modules.
+
+Submodules (import them directly; this package imports nothing eagerly so that
+``python3 -m emlearn_mp.trees`` runs without import side effects):
+
+- :mod:`emlearn_mp.trees`: convert scikit-learn tree models to the
+  ``emlearn_trees`` binary format (docs/trees-format.md), plus int16 quantization.
+- :mod:`emlearn_mp.trees_reader`: independent parser, validator and numpy
+  reference predictor for that format.
+- :mod:`emlearn_mp.trees_csv`: emlearn's CSV tree format (majority-vote leaves).
+- :mod:`emlearn_mp.trees_badmodels`: malformed model corpus for loader tests.
+"""
+
+__version__ = "0.1.0"
