@@ -5,6 +5,31 @@
  * loading each section's coefficients, small enough for a MCU stack. */
 #define EML_IIR_INT16_BLOCK 32
 
+#define ABS_MASK 0x7fffffffu
+#define EXP_MASK 0x7f800000u
+#define EXP_ONE 0x00800000u     /* adding this to a normal float's bits doubles it */
+#define BITS_ONE 0x3f800000u    /* 1.0f */
+
+/* Type punning through a union is defined in C99 (TC3) and, unlike a
+ * pointer cast, keeps strict aliasing intact. */
+static inline uint32_t float_bits(float f) {
+    union { float f; uint32_t u; } v = { f };
+    return v.u;
+}
+
+static inline float bits_float(uint32_t u) {
+    union { uint32_t u; float f; } v = { u };
+    return v.f;
+}
+
+/* Finite, non-zero and not subnormal. Gains are kept in this range so that
+ * moving them between sections keeps full precision and scaling by 2 stays
+ * exact. */
+static inline int is_normal(float f) {
+    uint32_t e = float_bits(f) & EXP_MASK;
+    return e != 0 && e != EXP_MASK;
+}
+
 eml_status eml_iir_check_sos(const float *sos, size_t n_values) {
     if (n_values == 0 || n_values % EML_IIR_SOS_VALUES != 0
         || n_values / EML_IIR_SOS_VALUES > UINT16_MAX) {
@@ -23,6 +48,12 @@ eml_status eml_iir_check_sos(const float *sos, size_t n_values) {
     return EML_OK;
 }
 
+/* Whether section s > 0 can hand its b0 to the first section: it needs a
+ * non-zero b0 and finite ratios b1/b0, b2/b0. */
+static int can_normalise(const float *in) {
+    return in[0] != 0.0f && eml_isfinite(in[1] / in[0]) && eml_isfinite(in[2] / in[0]);
+}
+
 eml_status eml_iir_init(eml_iir *f, const float *sos, size_t n_values,
     float *coefficients, float *state) {
     eml_status status = eml_iir_check_sos(sos, n_values);
@@ -30,12 +61,43 @@ eml_status eml_iir_init(eml_iir *f, const float *sos, size_t n_values,
         return status;
     }
     size_t n_sections = n_values / EML_IIR_SOS_VALUES;
+
+    /* Sections 2..n get b = (1, b1/b0, b2/b0) and their b0 moves into the
+     * first section. The cascade is linear, so where the gain is applied
+     * changes the output only by rounding, and a unit b0 lets the zero-
+     * pattern kernel below skip its input multiply. Scipy designs already
+     * put the gain first, so the later b0 are usually 1 and this changes
+     * nothing for them. The gain is only moved when it and the first
+     * section's scaled coefficients stay normal floats: a subnormal would
+     * lose precision, an infinity would break the filter. */
+    float gain = 1.0f;
+    int move = 1;
+    for (size_t s = 1; s < n_sections && move; s++) {
+        const float *in = sos + s * EML_IIR_SOS_VALUES;
+        if (can_normalise(in)) {
+            gain *= in[0];
+            move = is_normal(gain);
+        }
+    }
+    for (int k = 0; k < 3 && move; k++) {
+        move = sos[k] == 0.0f || is_normal(sos[k] * gain);
+    }
+
     for (size_t s = 0; s < n_sections; s++) {
         const float *in = sos + s * EML_IIR_SOS_VALUES;
         float *out = coefficients + s * EML_IIR_COEFFS;
         out[0] = in[0];
         out[1] = in[1];
         out[2] = in[2];
+        if (move && s == 0) {
+            out[0] = in[0] * gain;
+            out[1] = in[1] * gain;
+            out[2] = in[2] * gain;
+        } else if (move && can_normalise(in)) {
+            out[0] = 1.0f;
+            out[1] = in[1] / in[0];
+            out[2] = in[2] / in[0];
+        }
         /* Negated feedback lets the hot loop use adds only. */
         out[3] = -in[4];
         out[4] = -in[5];
@@ -76,12 +138,93 @@ static void run_section(const float *coeff, float *state, float *x, size_t n) {
     state[1] = s2;
 }
 
+/* Kernel for sections whose numerator is b0 * (1, c, d) with c in {-2, 0, 2}
+ * and d in {-1, 1}: the zeros at z = +-1 of Butterworth and Chebyshev I
+ * low/high/band designs and of A-weighting. With u = b0 * x this is
+ *     y = u + s1,  s1' = c*u + a1*y + s2,  s2' = d*u + a2*y
+ * where c*u and d*u need no multiply: the sign flips by XOR, and doubling
+ * adds one to the exponent field. That is 2 multiplies (3 when b0 != 1)
+ * and 3-4 adds instead of 5 and 4, each a library call on soft float.
+ * The exponent trick only holds while u and 2u are normal, so other u
+ * (zero, subnormal, |u| >= 2^127, Inf, NaN) take a real multiply, which
+ * gives the same bits. unit_gain and double_u are constants at each call
+ * site in run_zeros, so the compiler emits one loop per variant and
+ * nothing is decided per sample. */
+static inline void run_zeros_loop(const float *coeff, float *state, float *x, size_t n,
+    int unit_gain, int double_u, uint32_t c_sign, uint32_t d_sign) {
+    const float g = coeff[0];
+    const float c = c_sign ? -2.0f : 2.0f;
+    const float a1 = coeff[3];
+    const float a2 = coeff[4];
+    float s1 = state[0];
+    float s2 = state[1];
+    for (size_t i = 0; i < n; i++) {
+        float u = unit_gain ? x[i] : g * x[i];
+        uint32_t ub = float_bits(u);
+        float y = u + s1;
+        float acc = a1 * y;
+        if (double_u) {
+            float cu;
+            /* |u| bits in [0x00800000, 0x7effffff]: exponent field 1..253. */
+            if ((ub & ABS_MASK) - EXP_ONE < 0x7f000000u - EXP_ONE) {
+                cu = bits_float((ub + EXP_ONE) ^ c_sign);
+            } else {
+                cu = c * u;
+            }
+            acc = cu + acc;
+        }
+        s1 = acc + s2;
+        s2 = bits_float(ub ^ d_sign) + a2 * y;
+        x[i] = y;
+    }
+    state[0] = s1;
+    state[1] = s2;
+}
+
+/* Pick the zero-pattern kernel variant for a section, or return 0 when the
+ * section needs the general one. The pattern is read from the coefficient
+ * bits on each call (a few integer ops per section), so the coefficient
+ * array stays plain (b0, b1, b2, -a1, -a2) and eml_iir needs no extra
+ * storage. Exact bit matches only: a near-miss takes the general kernel. */
+static int run_zeros(const float *coeff, float *state, float *x, size_t n) {
+    uint32_t b0 = float_bits(coeff[0]);
+    uint32_t b1 = float_bits(coeff[1]);
+    uint32_t b2 = float_bits(coeff[2]);
+    /* b0 normal with exponent field <= 253, so b0 + EXP_ONE is 2 * b0. */
+    if ((b0 & ABS_MASK) - EXP_ONE >= 0x7f000000u - EXP_ONE) {
+        return 0;
+    }
+    uint32_t d_sign = b2 ^ b0;
+    if ((d_sign & ABS_MASK) != 0) {
+        return 0;
+    }
+    uint32_t c_sign = b1 ^ (b0 + EXP_ONE);
+    int double_u = (c_sign & ABS_MASK) == 0;
+    if (!double_u && (b1 & ABS_MASK) != 0) {
+        return 0;
+    }
+    int unit_gain = b0 == BITS_ONE;
+    if (unit_gain && double_u) {
+        run_zeros_loop(coeff, state, x, n, 1, 1, c_sign, d_sign);
+    } else if (unit_gain) {
+        run_zeros_loop(coeff, state, x, n, 1, 0, 0, d_sign);
+    } else if (double_u) {
+        run_zeros_loop(coeff, state, x, n, 0, 1, c_sign, d_sign);
+    } else {
+        run_zeros_loop(coeff, state, x, n, 0, 0, 0, d_sign);
+    }
+    return 1;
+}
+
 /* Sections in the outer loop, samples in the inner loop: each section's
  * state is loaded and stored once per call instead of once per sample. */
 static void run_cascade(eml_iir *f, float *x, size_t n) {
     for (uint16_t s = 0; s < f->n_sections; s++) {
-        run_section(f->coefficients + (size_t)s * EML_IIR_COEFFS,
-            f->state + (size_t)s * EML_IIR_STATES, x, n);
+        const float *coeff = f->coefficients + (size_t)s * EML_IIR_COEFFS;
+        float *state = f->state + (size_t)s * EML_IIR_STATES;
+        if (!run_zeros(coeff, state, x, n)) {
+            run_section(coeff, state, x, n);
+        }
     }
 }
 

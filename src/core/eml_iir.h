@@ -2,10 +2,18 @@
  *
  * Coefficients come in scipy's sos layout: 6 floats per section
  * (b0, b1, b2, a0, a1, a2) with a0 == 1. They are stored internally as
- * (b0, b1, b2, -a1, -a2) so each section-sample costs 5 multiplies and
- * 4 adds. All memory is caller-owned; the filter state is float and carries
- * over between calls, so filtering a signal in chunks of any size gives
- * bit-identical output to filtering it in one call.
+ * (b0, b1, b2, -a1, -a2), with the b0 of the later sections moved into
+ * the first one: a later section then reads (1, b1/b0, b2/b0). Sections
+ * with b0 == 0 (or an infinite ratio) keep theirs, and nothing moves if the
+ * total gain or the first section's scaled b would leave the normal float
+ * range. The cascade is linear, so this only changes rounding. Sections whose
+ * numerator is b0 * (1, c, d) with c in {-2, 0, 2} and d in {-1, 1} (the
+ * zeros at z = +-1 of Butterworth, Chebyshev I and A-weighting designs)
+ * cost 2 multiplies and 3-4 adds per sample, plus one multiply when b0 != 1;
+ * other sections cost 5 multiplies and 4 adds. All memory is caller-owned;
+ * the filter state is float and carries over between calls, so filtering a
+ * signal in chunks of any size gives bit-identical output to filtering it
+ * in one call.
  */
 #ifndef EML_IIR_H
 #define EML_IIR_H
@@ -29,7 +37,9 @@ eml_status eml_iir_check_sos(const float *sos, size_t n_values);
 
 /* Set up f from sos (n_values floats) using caller storage: coefficients
  * must hold 5 and state 2 floats per section. The sos array is checked
- * (same errors as eml_iir_check_sos) and need not outlive f. Clears state. */
+ * (same errors as eml_iir_check_sos) and need not outlive f. Clears state.
+ * The stored b values may differ from sos by the gain moved between
+ * sections (see above). */
 eml_status eml_iir_init(eml_iir *f, const float *sos, size_t n_values,
     float *coefficients, float *state);
 

@@ -32,7 +32,39 @@ static const double butter4_step[10] = {
     1.1105633711340113,
 };
 
-#define MAX_SECTIONS 4
+/* A-weighting at fs = 16 kHz, printed as float32 by this script
+ * (/usr/bin/python3, scipy 1.10.1):
+ *
+ *   import numpy as np
+ *   from scipy import signal
+ *   fs = 16000
+ *   z = [0, 0, 0, 0]
+ *   p = [-2*np.pi*20.598997]*2 + [-2*np.pi*107.65265, -2*np.pi*737.86223] \
+ *       + [-2*np.pi*12194.217]*2
+ *   w = 2*np.pi*1000
+ *   h = np.prod([1j*w - zz for zz in z]) / np.prod([1j*w - pp for pp in p])
+ *   k = 1.0 / abs(h)
+ *   zd, pd, kd = signal.bilinear_zpk(z, p, k, fs)
+ *   sos = signal.zpk2sos(zd, pd, kd)
+ *   for row in sos:
+ *       print(", ".join("%.9gf" % np.float32(v) for v in row) + ",")
+ *
+ * All three sections have zeros at z = +-1 (b = b0 * (1, +-2, 1)), the
+ * pattern the fast kernel handles. */
+static const float aweight16k_sos[18] = {
+    0.531487107f, 1.06297421f, 0.531487107f, 1.0f, 0.82156384f, 0.168741778f,
+    1.0f, -2.0f, 1.0f, 1.0f, -1.70550966f, 0.715987563f,
+    1.0f, -2.0f, 1.0f, 1.0f, -1.98388672f, 0.983951688f,
+};
+/* x = np.zeros(10); x[0] = 1; signal.sosfilt(sos, x) with the double sos above */
+static const double aweight16k_impulse[10] = {
+    0.5314871090314678, 0.4612418253429442, -0.38923239960644024,
+    -0.256758871131767, -0.09061855096819607, -0.15149622333124424,
+    -0.05655305994874359, -0.06998907028493578, -0.03461436359448743,
+    -0.031453647663482256,
+};
+
+#define MAX_SECTIONS 6
 #define N 2000
 
 /* Double-precision direct-form difference equation, independent of the
@@ -121,13 +153,28 @@ static void test_butterworth(void) {
     CHECK(max_abs_diff_f(x, yd, N) < 1e-5, "butter4 noise matches double reference");
 }
 
-static void test_chunked_float(void) {
-    float coeff_a[10], state_a[4], coeff_b[10], state_b[4];
+/* Mixed cascade touching every kernel: the zero-pattern kernel with a
+ * non-unit and a unit gain, c = +2, -2, 0 and d = +1, -1, a section with
+ * b0 == 0 after the first (stays unnormalised, general kernel) and one
+ * without the pattern. Poles are stable. */
+static const float mixed_sos[36] = {
+    0.3f, 0.6f, 0.3f, 1.0f, -1.2f, 0.5f,       /* c = +2, d = +1, gain 0.3 */
+    2.0f, -4.0f, 2.0f, 1.0f, -1.5f, 0.7f,      /* c = -2, d = +1, b0 2 moves */
+    0.5f, 0.0f, -0.5f, 1.0f, -0.4f, 0.6f,      /* c = 0, d = -1, b0 0.5 moves */
+    0.0f, 0.4f, 0.2f, 1.0f, 0.3f, 0.2f,        /* b0 == 0: general */
+    1.0f, 0.5f, -0.3f, 1.0f, -0.9f, 0.4f,      /* no pattern: general */
+    4.0f, 0.0f, 4.0f, 1.0f, 0.2f, 0.5f,        /* c = 0, d = +1, b0 4 moves */
+};
+
+static void check_chunked_float(const float *sos, size_t n_values) {
+    float coeff_a[5 * MAX_SECTIONS], state_a[2 * MAX_SECTIONS];
+    float coeff_b[5 * MAX_SECTIONS], state_b[2 * MAX_SECTIONS];
+    size_t n_states = n_values / 6 * 2;
     eml_iir whole, parts;
     static float a[N], b[N];
     unsigned seed = 777;
-    CHECK(eml_iir_init(&whole, butter4_sos, 12, coeff_a, state_a) == EML_OK, "init whole");
-    CHECK(eml_iir_init(&parts, butter4_sos, 12, coeff_b, state_b) == EML_OK, "init parts");
+    CHECK(eml_iir_init(&whole, sos, n_values, coeff_a, state_a) == EML_OK, "init whole");
+    CHECK(eml_iir_init(&parts, sos, n_values, coeff_b, state_b) == EML_OK, "init parts");
     for (int i = 0; i < N; i++) {
         a[i] = b[i] = (float)((int)(check_rand(&seed) % 2001) - 1000);
     }
@@ -142,17 +189,19 @@ static void test_chunked_float(void) {
         pos += len;
     }
     CHECK(memcmp(a, b, sizeof a) == 0, "chunked float output is bit-identical");
-    CHECK(memcmp(state_a, state_b, sizeof state_b) == 0, "chunked float state is bit-identical");
+    CHECK(memcmp(state_a, state_b, n_states * sizeof(float)) == 0, "chunked float state is bit-identical");
 }
 
-static void test_chunked_int16(void) {
-    float coeff_a[10], state_a[4], coeff_b[10], state_b[4];
+static void check_chunked_int16(const float *sos, size_t n_values) {
+    float coeff_a[5 * MAX_SECTIONS], state_a[2 * MAX_SECTIONS];
+    float coeff_b[5 * MAX_SECTIONS], state_b[2 * MAX_SECTIONS];
+    size_t n_states = n_values / 6 * 2;
     eml_iir whole, parts;
     static int16_t a[N], b[N];
     static float fa[N];
     unsigned seed = 4242;
-    CHECK(eml_iir_init(&whole, butter4_sos, 12, coeff_a, state_a) == EML_OK, "init whole");
-    CHECK(eml_iir_init(&parts, butter4_sos, 12, coeff_b, state_b) == EML_OK, "init parts");
+    CHECK(eml_iir_init(&whole, sos, n_values, coeff_a, state_a) == EML_OK, "init whole");
+    CHECK(eml_iir_init(&parts, sos, n_values, coeff_b, state_b) == EML_OK, "init parts");
     for (int i = 0; i < N; i++) {
         a[i] = b[i] = (int16_t)((int)(check_rand(&seed) % 65536) - 32768);
         fa[i] = (float)a[i];
@@ -168,7 +217,7 @@ static void test_chunked_int16(void) {
         pos += len;
     }
     CHECK(memcmp(a, b, sizeof a) == 0, "chunked int16 output is bit-identical");
-    CHECK(memcmp(state_a, state_b, sizeof state_b) == 0, "chunked int16 state is bit-identical");
+    CHECK(memcmp(state_a, state_b, n_states * sizeof(float)) == 0, "chunked int16 state is bit-identical");
 
     /* The int16 path equals the float path followed by rounding. */
     eml_iir_reset(&whole);
@@ -178,6 +227,238 @@ static void test_chunked_int16(void) {
         same &= a[i] == eml_float_to_int16(fa[i]);
     }
     CHECK(same, "int16 path equals float path rounded");
+}
+
+static void test_chunked(void) {
+    check_chunked_float(butter4_sos, 12);
+    check_chunked_float(aweight16k_sos, 18);
+    check_chunked_float(mixed_sos, 36);
+    check_chunked_int16(butter4_sos, 12);
+    check_chunked_int16(aweight16k_sos, 18);
+    check_chunked_int16(mixed_sos, 36);
+}
+
+static void test_aweighting(void) {
+    float coeff[5 * MAX_SECTIONS], state[2 * MAX_SECTIONS];
+    eml_iir f;
+    float x[N];
+    static double xd[N], yd[N];
+    unsigned seed = 2024;
+    CHECK(eml_iir_init(&f, aweight16k_sos, 18, coeff, state) == EML_OK, "init A-weighting");
+    /* Later b0 are already 1, so no gain moves. */
+    CHECK(coeff[0] == aweight16k_sos[0] && coeff[5] == 1.0f && coeff[10] == 1.0f, "A-weighting gain stays first");
+
+    for (int i = 0; i < 10; i++) {
+        x[i] = i == 0 ? 1.0f : 0.0f;
+    }
+    eml_iir_run_float(&f, x, 10);
+    CHECK(max_abs_diff_f(x, aweight16k_impulse, 10) < 1e-6, "A-weighting impulse response matches scipy");
+
+    eml_iir_reset(&f);
+    for (int i = 0; i < N; i++) {
+        x[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
+        xd[i] = x[i];
+    }
+    eml_iir_run_float(&f, x, N);
+    reference(aweight16k_sos, 3, xd, yd, N);
+    /* The last section's poles sit at radius 0.992, which amplifies float
+     * rounding: the error is about 5e-5 on an output of order 1, the same
+     * as before the fast kernel. */
+    CHECK(max_abs_diff_f(x, yd, N) < 1e-4, "A-weighting noise matches double reference");
+}
+
+static void test_mixed_cascade(void) {
+    float coeff[5 * MAX_SECTIONS], state[2 * MAX_SECTIONS];
+    eml_iir f;
+    float x[N];
+    static double xd[N], yd[N];
+    unsigned seed = 99;
+    CHECK(eml_iir_init(&f, mixed_sos, 36, coeff, state) == EML_OK, "init mixed");
+    /* b0 of sections 2, 3 and 6 (2 * 0.5 * 4 = 4) moved into the first. */
+    CHECK(coeff[0] == 0.3f * 4.0f && coeff[1] == 0.6f * 4.0f && coeff[2] == 0.3f * 4.0f, "gain moved to first section");
+    CHECK(coeff[5] == 1.0f && coeff[6] == -2.0f && coeff[7] == 1.0f, "section 2 normalised");
+    CHECK(coeff[10] == 1.0f && coeff[11] == 0.0f && coeff[12] == -1.0f, "section 3 normalised");
+    CHECK(coeff[15] == 0.0f && coeff[16] == 0.4f && coeff[17] == 0.2f, "b0 == 0 section untouched");
+    CHECK(coeff[20] == 1.0f && coeff[21] == 0.5f && coeff[22] == -0.3f, "unit b0 section unchanged");
+    CHECK(coeff[25] == 1.0f && coeff[26] == 0.0f && coeff[27] == 1.0f, "section 6 normalised");
+    CHECK(coeff[28] == -0.2f && coeff[29] == -0.5f, "feedback stored negated");
+
+    for (int i = 0; i < N; i++) {
+        x[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
+        xd[i] = x[i];
+    }
+    eml_iir_run_float(&f, x, N);
+    reference(mixed_sos, 6, xd, yd, N);
+    double peak = 0.0;
+    for (int i = 0; i < N; i++) {
+        peak = fabs(yd[i]) > peak ? fabs(yd[i]) : peak;
+    }
+    CHECK(peak > 1.0, "mixed cascade output is not trivial");
+    CHECK(max_abs_diff_f(x, yd, N) < 2e-6 * peak, "mixed cascade matches double reference");
+}
+
+/* Float model of one section with multiplies only, in the evaluation order
+ * of the kernels: `zeros` selects the b0 * (1, c, d) form (u = b0 * x,
+ * c * u and d * u as real multiplies; the c == 0 add is skipped), otherwise
+ * the general form. The library must give the same bits, which shows that
+ * the exponent-field doubling and sign XOR equal the multiplies. */
+static void model_section(const float *coeff, int zeros, float *x, size_t n, float *state) {
+    float s1 = state[0], s2 = state[1];
+    float b0 = coeff[0], b1 = coeff[1], b2 = coeff[2], a1 = coeff[3], a2 = coeff[4];
+    for (size_t i = 0; i < n; i++) {
+        if (zeros) {
+            float c = b1 / b0, d = b2 / b0;
+            float u = b0 * x[i];
+            float y = u + s1;
+            s1 = (c == 0.0f ? a1 * y : c * u + a1 * y) + s2;
+            s2 = d * u + a2 * y;
+            x[i] = y;
+        } else {
+            float y = b0 * x[i] + s1;
+            s1 = b1 * x[i] + a1 * y + s2;
+            s2 = b2 * x[i] + a2 * y;
+            x[i] = y;
+        }
+    }
+    state[0] = s1;
+    state[1] = s2;
+}
+
+/* Same bits, or both NaN (NaN sign and payload are not specified). */
+static int same_float(float a, float b) {
+    uint32_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    return ua == ub || (a != a && b != b);
+}
+
+static int same_floats(const float *a, const float *b, size_t n) {
+    int same = 1;
+    for (size_t i = 0; i < n; i++) {
+        same &= same_float(a[i], b[i]);
+    }
+    return same;
+}
+
+/* Every zero-pattern variant as a single section (so the gain stays), run
+ * in chunks, against the multiply-only model and the double reference. */
+static void test_zero_pattern_variants(void) {
+    const float gains[2] = { 1.0f, 0.7f };
+    const float cs[3] = { -2.0f, 0.0f, 2.0f };
+    const float ds[2] = { -1.0f, 1.0f };
+    static float x[N], m[N];
+    static double xd[N], yd[N];
+    for (int gi = 0; gi < 2; gi++) {
+        for (int ci = 0; ci < 3; ci++) {
+            for (int di = 0; di < 2; di++) {
+                float g = gains[gi];
+                float sos[6] = { g, cs[ci] * g, ds[di] * g, 1.0f, -1.2f, 0.5f };
+                float coeff[5], state[2], mstate[2] = { 0.0f, 0.0f };
+                eml_iir f;
+                unsigned seed = 31u + (unsigned)(gi * 6 + ci * 2 + di);
+                CHECK(eml_iir_init(&f, sos, 6, coeff, state) == EML_OK, "init variant");
+                for (int i = 0; i < N; i++) {
+                    x[i] = m[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 100.0f;
+                    xd[i] = x[i];
+                }
+                eml_iir_run_float(&f, x, 700);
+                eml_iir_run_float(&f, x + 700, N - 700);
+                model_section(coeff, 1, m, N, mstate);
+                reference(sos, 1, xd, yd, N);
+                CHECK(same_floats(x, m, N), "variant equals multiply model");
+                CHECK(same_floats(state, mstate, 2), "variant state equals multiply model");
+                CHECK(max_abs_diff_f(x, yd, N) < 1e-3, "variant matches double reference");
+            }
+        }
+    }
+}
+
+/* Values where doubling by the exponent field would be wrong (zero,
+ * subnormal, |u| >= 2^127, Inf, NaN) and values right at its edges. Each
+ * probe starts from a cleared state so one overflow does not turn every
+ * later sample into NaN. */
+static void test_exponent_edges(void) {
+    const float probes[] = {
+        0.0f, -0.0f, 1.0f, -3.5f,
+        0x1p-149f, -0x1p-149f, 0x1.8p-127f, 0x1p-126f, -0x1.000002p-126f, 0x1.fffffcp-127f,
+        0x1p126f, -0x1.fffffep126f, 0x1p127f, -0x1p127f, 3.4028235e38f, -3.4028235e38f,
+        INFINITY, -INFINITY, NAN,
+    };
+    const float gains[4] = { 1.0f, 0.75f, 3.0f, 0x1p-100f };
+    for (int gi = 0; gi < 4; gi++) {
+        for (int ci = 0; ci < 2; ci++) {
+            for (int di = 0; di < 2; di++) {
+                float g = gains[gi], c = ci ? 2.0f : -2.0f, d = di ? 1.0f : -1.0f;
+                float sos[6] = { g, c * g, d * g, 1.0f, -0.5f, 0.25f };
+                float coeff[5], state[2];
+                eml_iir f;
+                int same = 1;
+                CHECK(eml_iir_init(&f, sos, 6, coeff, state) == EML_OK, "init edge");
+                for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+                    float v = probes[p];
+                    float x[5] = { v, 0.5f * v, -v, 0.0f, 0.0f };
+                    float m[5];
+                    float mstate[2] = { 0.0f, 0.0f };
+                    memcpy(m, x, sizeof x);
+                    eml_iir_reset(&f);
+                    eml_iir_run_float(&f, x, 5);
+                    model_section(coeff, 1, m, 5, mstate);
+                    same &= same_floats(x, m, 5) && same_floats(state, mstate, 2);
+                }
+                CHECK(same, "exponent edge cases equal the multiply path");
+            }
+        }
+    }
+
+    /* b0 at the ends of the range fails the exact pattern check and takes
+     * the general kernel, still with the right result. */
+    const float odd_gains[3] = { 0x1p-140f, 0x1p127f, -3.4028235e38f };
+    for (int gi = 0; gi < 3; gi++) {
+        float g = odd_gains[gi];
+        float sos[6] = { g, 0.0f, g, 1.0f, -0.5f, 0.25f };
+        float coeff[5], state[2], mstate[2] = { 0.0f, 0.0f };
+        float x[6] = { 1.0f, -0.5f, 0.25f, 1e-20f, 0.0f, 0.0f };
+        float m[6];
+        eml_iir f;
+        memcpy(m, x, sizeof x);
+        CHECK(eml_iir_init(&f, sos, 6, coeff, state) == EML_OK, "init odd gain");
+        eml_iir_run_float(&f, x, 6);
+        model_section(coeff, 0, m, 6, mstate);
+        CHECK(same_floats(x, m, 6) && same_floats(state, mstate, 2), "extreme b0 uses general kernel");
+    }
+}
+
+/* The gain only moves when it stays a normal float. */
+static void test_gain_move_limits(void) {
+    float coeff[15], state[6];
+    eml_iir f;
+    const float big[12] = {
+        1e30f, 2e30f, 1e30f, 1.0f, 0.0f, 0.0f,
+        1e20f, 0.0f, 1e20f, 1.0f, 0.0f, 0.0f,
+    };
+    CHECK(eml_iir_init(&f, big, 12, coeff, state) == EML_OK, "init big");
+    CHECK(coeff[0] == 1e30f && coeff[5] == 1e20f && coeff[7] == 1e20f, "overflowing gain not moved");
+
+    const float tiny[12] = {
+        1e-30f, 0.0f, -1e-30f, 1.0f, 0.0f, 0.0f,
+        1e-20f, -2e-20f, 1e-20f, 1.0f, 0.0f, 0.0f,
+    };
+    CHECK(eml_iir_init(&f, tiny, 12, coeff, state) == EML_OK, "init tiny");
+    CHECK(coeff[0] == 1e-30f && coeff[5] == 1e-20f && coeff[6] == -2e-20f, "underflowing gain not moved");
+    float x[4] = { 1e25f, 1e25f, 0.0f, 0.0f };
+    eml_iir_run_float(&f, x, 4);
+    /* y = 1e-30 * 1e-20 * x * (1 - z^-2) * (1 - z^-1)^2: non-zero, finite. */
+    CHECK(x[0] > 0.0f && x[0] < 1e-24f, "unmoved tiny gains still filter");
+
+    /* Ratio b1 / b0 overflows: that section keeps its b0, the others move. */
+    const float ratio[18] = {
+        0.5f, 1.0f, 0.5f, 1.0f, 0.0f, 0.0f,
+        1e-30f, 1e30f, 0.0f, 1.0f, 0.0f, 0.0f,
+        2.0f, 0.0f, -2.0f, 1.0f, 0.0f, 0.0f,
+    };
+    CHECK(eml_iir_init(&f, ratio, 18, coeff, state) == EML_OK, "init ratio");
+    CHECK(coeff[0] == 1.0f && coeff[1] == 2.0f && coeff[5] == 1e-30f && coeff[6] == 1e30f
+        && coeff[10] == 1.0f && coeff[12] == -1.0f, "overflowing ratio keeps its b0");
 }
 
 static void test_int16_saturation_and_rounding(void) {
@@ -278,8 +559,12 @@ static void test_validation(void) {
 int main(void) {
     test_single_section_impulse();
     test_butterworth();
-    test_chunked_float();
-    test_chunked_int16();
+    test_chunked();
+    test_aweighting();
+    test_mixed_cascade();
+    test_zero_pattern_variants();
+    test_exponent_edges();
+    test_gain_move_limits();
     test_int16_saturation_and_rounding();
     test_reset();
     test_validation();
