@@ -109,7 +109,7 @@
  * a buffer whose typecode is one of `typecodes` (e.g. "fh"); raises TypeError
  * naming `what` otherwise. Returns the typecode found. */
 static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t flags,
-    const char *typecodes, const char *message) {
+    const char *typecodes, mp_rom_error_text_t message) {
     if (!mp_get_buffer(obj, buf, flags)) {
         mp_raise_TypeError(message);
     }
@@ -119,6 +119,11 @@ static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t 
         }
     }
     mp_raise_TypeError(message);
+}
+
+/* A Python number as single-precision float, whatever the port's float type. */
+static inline float eml_get_float(mp_obj_t obj) {
+    return (float)mp_obj_get_float(obj);
 }
 
 /* Number of elements in a buffer of 1, 2 or 4 byte items. */

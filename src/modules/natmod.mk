@@ -14,6 +14,13 @@ ifneq ($(filter armv6m armv7m rv32imc xtensa,$(ARCH)),)
 MICROPY_FLOAT_IMPL = float
 endif
 
+# libgcc's Cortex-M0 float division carries absolute relocations that
+# mpy_ld cannot link; src/core/eml_fdiv.c stands in for it.
+ifeq ($(ARCH),armv6m)
+SRC += $(TOP)/src/core/eml_fdiv.c
+CFLAGS_EXTRA += -DEML_FDIV_AEABI
+endif
+
 # Debian's python3 has pyelftools; tools/pylib holds the `ar` adapter mpy_ld
 # needs, and a fixed hash seed makes mpy_ld's output byte-reproducible.
 override PYTHON = /usr/bin/python3

@@ -26,8 +26,8 @@ static mp_obj_t arrayutils_linear_map(size_t n_args, const mp_obj_t *args) {
         map = (linear_map_fn)(out_type == 'f' ? (void *)eml_linear_map_hf : (void *)eml_linear_map_hh);
     }
     const eml_status status = map(in.buf, out.buf, n,
-        mp_obj_get_float(args[2]), mp_obj_get_float(args[3]),
-        mp_obj_get_float(args[4]), mp_obj_get_float(args[5]));
+        eml_get_float(args[2]), eml_get_float(args[3]),
+        eml_get_float(args[4]), eml_get_float(args[5]));
     if (status != EML_OK) {
         mp_raise_ValueError(MP_ERROR_TEXT("ranges must be finite, with in_min != in_max"));
     }
@@ -64,8 +64,8 @@ static mp_obj_t arrayutils_int16_from_bytes(size_t n_args, const mp_obj_t *pos_a
     if (eml_int16_bytes_needed(n_out, start, stride, &needed) != EML_OK || needed > data.len) {
         mp_raise_ValueError(MP_ERROR_TEXT("data too short for that many outputs at this start and stride"));
     }
-    const float scale = args[ARG_scale].u_obj == MP_OBJ_NULL ? 1.0f : mp_obj_get_float(args[ARG_scale].u_obj);
-    const float offset = args[ARG_offset].u_obj == MP_OBJ_NULL ? 0.0f : mp_obj_get_float(args[ARG_offset].u_obj);
+    const float scale = args[ARG_scale].u_obj == MP_OBJ_NULL ? 1.0f : eml_get_float(args[ARG_scale].u_obj);
+    const float offset = args[ARG_offset].u_obj == MP_OBJ_NULL ? 0.0f : eml_get_float(args[ARG_offset].u_obj);
     const int big_endian = args[ARG_big_endian].u_bool;
     eml_status status = out_type == 'f'
         ? eml_int16_from_bytes_f(data.buf, out.buf, n_out, start, stride, big_endian, scale, offset)

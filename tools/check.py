@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Run every test of the project and print one closing line `N passed, N failed`.
+
+1. C unit tests of src/core (built by `make core-tests`, with sanitizers).
+2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
+   builtin (unix port), armv6m, armv7m, rv32imc (emulated boards).
+3. Host-side pytest tests of python/.
+
+A test file names the data it needs in a comment line `# needs: a.bin b.json`:
+files made by tests/reference/*.py (in build/testdata) or paths under
+../shared/data. A file that needs shared data that is absent is skipped, and
+says so.
+
+    tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]
+"""
+import argparse
+import concurrent.futures
+import glob
+import importlib.machinery
+import os
+import re
+import subprocess
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGETS = ["x64", "builtin", "armv6m", "armv7m", "rv32imc"]
+TESTDATA = os.path.join(TOP, "build", "testdata")
+SHARED = os.path.join(os.path.dirname(TOP), "shared", "data")
+SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)
+
+# tools/run has no .py suffix (it is a command); load it as a module.
+run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
+
+
+def counts(text):
+    """The last `N passed, N failed` line of a test's output."""
+    found = SUMMARY.findall(text)
+    return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
+def core_tests():
+    passed = failed = 0
+    for binary in sorted(glob.glob(os.path.join(TOP, "build", "tests", "test_*"))):
+        proc = subprocess.run([binary], cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+        out = proc.stdout.decode(errors="replace")
+        got = counts(out)
+        if got is None or proc.returncode != 0:
+            sys.stdout.write(out[-3000:])
+            got = (got[0], max(got[1], 1)) if got else (0, 1)
+        print("core %-22s %d passed, %d failed" % (os.path.basename(binary), *got))
+        passed, failed = passed + got[0], failed + got[1]
+    return passed, failed
+
+
+def make_testdata():
+    os.makedirs(TESTDATA, exist_ok=True)
+    for script in sorted(glob.glob(os.path.join(TOP, "tests", "reference", "*.py"))):
+        subprocess.run([sys.executable, script, TESTDATA], check=True, cwd=TOP)
+
+
+def needed_files(test):
+    """(files, reason to skip or None) for a MicroPython test file."""
+    files = [os.path.join(TOP, "tests", "micropython", "emltest.py")]
+    for line in open(test):
+        if line.startswith("# needs:"):
+            for name in line.split(":", 1)[1].split():
+                local, shared = os.path.join(TESTDATA, name), os.path.join(SHARED, name)
+                if os.path.exists(local):
+                    files.append(local)
+                elif os.path.exists(shared):
+                    files.append(shared)
+                else:
+                    return files, "needs %s, which is absent (../shared/data missing?)" % name
+    return files, None
+
+
+def run_micropython(target, test):
+    files, skip = needed_files(test)
+    name = os.path.basename(test)
+    if skip:
+        return target, name, (0, 0), "skipped: " + skip
+    try:
+        status, out, err = run_tool.run(target, test, files=files, timeout=900)
+    except Exception as e:  # a board that hangs or dies is a failed test, not a crashed runner
+        return target, name, (0, 1), "error: %s" % e
+    got = counts(out)
+    if got is None or status != 0:
+        got = (got[0], max(got[1], 1)) if got else (0, 1)
+        return target, name, got, (out + err)[-3000:]
+    return target, name, got, None
+
+
+def micropython_tests(targets, only):
+    tests = sorted(glob.glob(os.path.join(TOP, "tests", "micropython", "test_*.py")))
+    if only:
+        tests = [t for t in tests if any(o in os.path.basename(t) for o in only)]
+    jobs = [(target, test) for target in targets for test in tests]
+    per_target = {t: [0, 0] for t in targets}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for target, name, got, note in pool.map(lambda job: run_micropython(*job), jobs):
+            print("%-8s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
+                                                          "" if note is None else "\n" + note.rstrip()))
+            per_target[target][0] += got[0]
+            per_target[target][1] += got[1]
+    for target in targets:
+        print("target %-8s %d passed, %d failed" % (target, *per_target[target]))
+    return sum(p for p, _ in per_target.values()), sum(f for _, f in per_target.values())
+
+
+def pytest_tests():
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                          cwd=os.path.join(TOP, "python"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = proc.stdout.decode(errors="replace")
+    m_pass = re.findall(r"(\d+) passed", out)
+    m_fail = re.findall(r"(\d+) (?:failed|error)", out)
+    passed = int(m_pass[-1]) if m_pass else 0
+    failed = sum(int(x) for x in m_fail)
+    if proc.returncode not in (0, 5) and failed == 0:
+        failed = 1
+    if failed:
+        sys.stdout.write(out[-5000:])
+    print("pytest python/tests  %d passed, %d failed" % (passed, failed))
+    return passed, failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--targets", default=",".join(TARGETS))
+    parser.add_argument("--only", action="append")
+    parser.add_argument("--no-core", action="store_true")
+    parser.add_argument("--no-pytest", action="store_true")
+    opts = parser.parse_args()
+    total = [0, 0]
+    parts = []
+    if not opts.no_core:
+        parts.append(core_tests)
+    make_testdata()
+    parts.append(lambda: micropython_tests(opts.targets.split(","), opts.only))
+    if not opts.no_pytest and os.path.isdir(os.path.join(TOP, "python", "tests")):
+        parts.append(pytest_tests)
+    for part in parts:
+        passed, failed = part()
+        total[0] += passed
+        total[1] += failed
+    print("%d passed, %d failed" % tuple(total))
+    return 1 if total[1] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
