@@ -1,0 +1,64 @@
+"""Reference outputs for tests/micropython/test_arrayutils.py, from numpy.
+
+Writes arrayutils_cases.bin and arrayutils_cases.json into the folder given.
+linear_map is y = (x - in_min) * (out_max - out_min) / (in_max - in_min) + out_min,
+computed here in float64; integer outputs round half to even (numpy.rint) and
+saturate to int16.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+N = 256
+
+
+def linear_map(x, in_min, in_max, out_min, out_max):
+    return (x.astype(np.float64) - in_min) * (out_max - out_min) / (in_max - in_min) + out_min
+
+
+def to_int16(y):
+    return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
+
+
+def main(outdir):
+    rng = np.random.default_rng(3)
+    blob, cases = bytearray(), []
+
+    def add(name, arrays, **info):
+        entry = dict(info, name=name, parts=[])
+        for a in arrays:
+            entry["parts"].append([len(blob), a.dtype.char, a.size])
+            blob.extend(a.tobytes())
+        cases.append(entry)
+
+    xf = np.concatenate([rng.uniform(-2, 2, N - 4), [-3.0, 3.0, 0.0, -0.0]]).astype(np.float32)
+    xh = np.concatenate([rng.integers(-32768, 32768, N - 4), [-32768, 32767, 0, -1]]).astype(np.int16)
+    ranges = [(-2.0, 2.0, -1.0, 1.0), (0.0, 1.0, 100.0, -100.0), (-32768, 32767, -1.0, 1.0),
+              (-1.0, 1.0, -40000.0, 40000.0), (-32768, 32767, 0, 1000), (-1000, 1000, -32768, 32767)]
+    for r in ranges:
+        add("ff", [xf, linear_map(xf, *r).astype(np.float32)], range=r)
+        add("fh", [xf, to_int16(linear_map(xf, *r)), linear_map(xf, *r).astype(np.float64)], range=r)
+        add("hf", [xh, linear_map(xh, *r).astype(np.float32)], range=r)
+        add("hh", [xh, to_int16(linear_map(xh, *r)), linear_map(xh, *r).astype(np.float64)], range=r)
+    # Exact ties: scale 1, offset 0.5 puts every integer input on a .5 tie.
+    ties = np.arange(-20, 20, dtype=np.int16)
+    add("hh-ties", [ties, to_int16(linear_map(ties, 0.0, 1.0, 0.5, 1.5))], range=(0.0, 1.0, 0.5, 1.5))
+    # int16_from_bytes: interleaved x, y, z frames, both byte orders.
+    frames = rng.integers(-32768, 32768, 3 * 50).astype(np.int16)
+    for order, dtype in (("little", "<i2"), ("big", ">i2")):
+        raw = np.frombuffer(frames.astype(dtype).tobytes(), dtype=np.uint8)
+        for axis in range(3):
+            values = frames[axis::3].astype(np.float64)
+            add("bytes", [raw, values.astype(np.int16), (values * 0.001 + 0.5).astype(np.float32),
+                          to_int16(values * 0.5 + 3)],
+                big_endian=order == "big", start=axis, stride=3)
+    with open(os.path.join(outdir, "arrayutils_cases.bin"), "wb") as f:
+        f.write(blob)
+    with open(os.path.join(outdir, "arrayutils_cases.json"), "w") as f:
+        json.dump(cases, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
