@@ -84,9 +84,9 @@ def float32_above(thr: float) -> np.float32:
     """
     with np.errstate(over="ignore"):
         f = np.float32(thr)
-    if float(f) > thr:
-        f = np.nextafter(f, np.float32(-np.inf))
-    return np.nextafter(f, np.float32(np.inf))
+        if float(f) > thr:
+            f = np.nextafter(f, np.float32(-np.inf))
+        return np.nextafter(f, np.float32(np.inf))
 
 
 def float32_key(value: float) -> int:
@@ -456,6 +456,8 @@ def _pack(ens: _Ensemble, flat: _Flat, float_thresholds: bool, wide: bool) -> by
         np.array(flat.right, dtype=ref_t).tobytes(),
         np.array(flat.pool, dtype="<u2" if ens.kind == KIND_CLASSES else "<f4").tobytes(),
     ]
+    if not float_thresholds and flat.threshold:
+        assert INT16_MIN <= min(flat.threshold) and max(flat.threshold) <= INT16_MAX
     body = b"".join(_pad4(s) for s in sections)
     flags = (FLAG_FLOAT if float_thresholds else 0) | (FLAG_WIDE if wide else 0)
     size = HEADER.size + len(body)

@@ -95,7 +95,6 @@ def parse_model(data: bytes) -> ParsedModel:
     if not wide and n_features > 256:
         _fail("n_features > 256 needs the WIDE layout")
 
-    ref_size = 4 if wide else 2
     ref_t = "<u4" if wide else "<u2"
     layout: list[tuple[str, int, str]] = [("roots", n_trees, ref_t)]
     if kind == 1:
@@ -109,7 +108,6 @@ def parse_model(data: bytes) -> ParsedModel:
         ("right", n_nodes, ref_t),
         ("leaves", n_leaf_words, "<f4" if kind == 1 else "<u2"),
     ]
-    del ref_size
     sections: dict[str, np.ndarray] = {}
     offset = _HEADER.size
     for name, count, dtype in layout:
