@@ -15,10 +15,10 @@ MICROPY_FLOAT_IMPL = float
 endif
 
 # libgcc's Cortex-M0 float division carries absolute relocations that
-# mpy_ld cannot link; src/core/eml_fdiv.c stands in for it.
+# mpy_ld cannot link; src/core/eml_fdiv.c stands in for it (see armv6m_fdiv.h).
 ifeq ($(ARCH),armv6m)
 SRC += $(TOP)/src/core/eml_fdiv.c
-CFLAGS_EXTRA += -DEML_FDIV_AEABI
+CFLAGS_EXTRA += -include $(TOP)/src/modules/armv6m_fdiv.h
 endif
 
 # Debian's python3 has pyelftools; tools/pylib holds the `ar` adapter mpy_ld
