@@ -1,0 +1,45 @@
+# Timing for benchmarks, the same code on every target.
+#
+# On the unix port: wall-clock microseconds (time.ticks_us).
+# On emulated MPS2-AN385 run with qemu -icount shift=0 (tools/run --icount),
+# one guest instruction is one nanosecond of virtual time, and the CMSDK APB
+# timer 0 (0x40000000, 25 MHz) counts down one tick per 40 instructions: its
+# readings are instruction counts, the same on every run.
+import sys
+
+try:
+    import time
+    ticks_us = time.ticks_us
+    ticks_diff = time.ticks_diff
+except (ImportError, AttributeError):
+    ticks_us = None
+
+UNIT = "us"
+INSTR_PER_TICK = 40
+
+if ticks_us is None:
+    import machine
+    _TIMER0 = 0x40000000
+    machine.mem32[_TIMER0 + 0x0] = 0           # stop
+    machine.mem32[_TIMER0 + 0x8] = 0xFFFFFFFF  # reload
+    machine.mem32[_TIMER0 + 0x4] = 0xFFFFFFFF  # value
+    machine.mem32[_TIMER0 + 0x0] = 1           # enable
+    UNIT = "instructions"
+
+    def ticks_us():
+        return machine.mem32[_TIMER0 + 0x4] & 0xFFFFFFFF
+
+    def ticks_diff(end, start):
+        return ((start - end) & 0xFFFFFFFF) * INSTR_PER_TICK
+
+
+def measure(fn, repeat):
+    """Cost of one call of fn(), in UNIT, best of 3 rounds of `repeat` calls."""
+    best = None
+    for _ in range(3):
+        t0 = ticks_us()
+        for _ in range(repeat):
+            fn()
+        cost = ticks_diff(ticks_us(), t0) / repeat
+        best = cost if best is None or cost < best else best
+    return best

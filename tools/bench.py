@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Benchmarks: each bench/bench_<module>.py runs on the x64 unix port (wall
+time) and on emulated Cortex-M3 (qemu -icount: instruction counts), next to
+its pure-MicroPython baseline measured in the same run. Prints the figures,
+the ratios, the published reference figures and the targets, and the .mpy
+size of every module on every architecture.
+
+    tools/bench.py [module ...]
+"""
+import glob
+import importlib.machinery
+import os
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
+
+# Reference figures measured on emlearn-micropython, and this project's
+# targets (see the issues that introduced each module).
+REFERENCE = {
+    "emlearn_iir": {
+        "x64": "reference 47.9 us/call (pure MicroPython 6832 us: 143x); target <= 24 us, >= 280x",
+        "armv7m": "reference 1169 instructions/sample; target <= 1000",
+        "size": {"x64": 1412, "armv7m": 2388},
+    },
+    "emlearn_arrayutils": {},
+}
+
+
+def bench(module, target):
+    script = os.path.join(TOP, "bench", "bench_%s.py" % module.replace("emlearn_", ""))
+    if not os.path.exists(script):
+        return None
+    status, out, err = run_tool.run(target, script, files=[os.path.join(TOP, "bench", "timing.py")],
+                                    icount=target != "x64", timeout=1800)
+    if status != 0:
+        print("%s on %s failed:\n%s%s" % (module, target, out, err))
+        return None
+    return dict(line.split(None, 1) for line in out.splitlines() if " " in line)
+
+
+def report_iir(target, r):
+    if target == "x64":
+        print("  emlearn_iir   x64: %.1f us per call (2000 samples); pure MicroPython %.0f us; %.0fx faster"
+              % (float(r["module_per_call"]), float(r["python_per_call"]), float(r["speedup"])))
+    else:
+        print("  emlearn_iir   armv7m: %.1f instructions per sample; pure MicroPython %.0f; %.1fx faster"
+              % (float(r["module_per_sample"]), float(r["python_per_call"]) / 2000, float(r["speedup"])))
+    print("                %s" % REFERENCE["emlearn_iir"][target])
+
+
+def report_generic(module, target, r):
+    for key, value in r.items():
+        print("  %-13s %-7s %s %s" % (module, target, key, value))
+
+
+def sizes():
+    print("\n.mpy sizes (bytes)")
+    archs = sorted(os.path.basename(d).split("_")[0] for d in glob.glob(os.path.join(TOP, "dist", "*_6.3")))
+    print("  %-20s" % "module" + "".join("%11s" % a for a in archs))
+    modules = sorted({os.path.basename(p)[:-4] for p in glob.glob(os.path.join(TOP, "dist", "*", "*.mpy"))})
+    for module in modules:
+        row = "  %-20s" % module
+        for arch in archs:
+            path = os.path.join(TOP, "dist", arch + "_6.3", module + ".mpy")
+            row += "%11s" % (os.path.getsize(path) if os.path.exists(path) else "-")
+        print(row)
+        ref = REFERENCE.get(module, {}).get("size")
+        if ref:
+            print("  %-20s" % "  (reference)" + "".join("%11s" % ref.get(a, "") for a in archs))
+
+
+def main():
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees"]
+    print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
+          "guest instructions (deterministic)")
+    for module in modules:
+        for target in ("x64", "armv7m"):
+            r = bench(module, target)
+            if r is None:
+                continue
+            if module == "emlearn_iir":
+                report_iir(target, r)
+            else:
+                report_generic(module, target, r)
+    sizes()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
