@@ -1,0 +1,163 @@
+/* Tree-ensemble predictor for the emlearn_trees binary format, version 1
+ * (docs/trees-format.md), plus a builder that accepts emlearn's CSV / builder
+ * calls and produces the same in-memory model.
+ *
+ * The model is used in place: eml_trees only points into the caller's buffer
+ * (a loaded file, or the builder's storage), which must outlive it. Nothing is
+ * allocated and no state is kept between calls. Multi-byte fields are read
+ * natively, so the host must be little-endian (all supported targets are); the
+ * loader reports a big-endian host as a format error.
+ */
+#ifndef EML_TREES_H
+#define EML_TREES_H
+
+#include "eml_common.h"
+
+#define EML_TREES_HEADER_SIZE 32u
+
+/* header kind */
+#define EML_TREES_KIND_CLASSIFIER 0u    /* leaves are u16 class-count records */
+#define EML_TREES_KIND_VALUES 1u        /* leaves are float32 records */
+/* header flags */
+#define EML_TREES_FLAG_FLOAT 1u         /* thresholds are int32 keys of float32 */
+#define EML_TREES_FLAG_WIDE 2u          /* u16 features, u32 refs */
+/* header combine */
+#define EML_TREES_COMBINE_MEAN 0u
+#define EML_TREES_COMBINE_SUM 1u
+#define EML_TREES_COMBINE_LOGISTIC 2u
+#define EML_TREES_COMBINE_SOFTMAX 3u
+
+#define EML_TREES_ALL_OUTPUTS 0xFFFFu   /* tree_output: the leaf holds every output */
+
+typedef struct {
+    uint8_t kind;
+    uint8_t flags;
+    uint8_t combine;
+    uint8_t pure;               /* derived: classifier whose reachable records all have n == 1 */
+    uint16_t n_features;
+    uint16_t n_outputs;
+    uint32_t n_trees;
+    uint32_t n_nodes;
+    uint32_t n_leaf_words;
+    float inv_trees;            /* derived: 1 / n_trees */
+    const void *roots;          /* n_trees refs: uint16_t, or uint32_t when WIDE */
+    const uint16_t *tree_output;/* n_trees, only for kind 1 (else NULL) */
+    const float *init;          /* n_outputs, only when combine != 0 (else NULL) */
+    const void *features;       /* n_nodes: uint8_t, or uint16_t when WIDE */
+    const void *thresholds;     /* n_nodes: int16_t, or int32_t keys when FLOAT */
+    const void *left;           /* n_nodes refs */
+    const void *right;          /* n_nodes refs */
+    const void *leaves;         /* n_leaf_words: uint16_t (kind 0) or float (kind 1) */
+} eml_trees;
+
+/* Check a model file of `length` bytes at `data` and point m into it.
+ * Every check of "Validation at load" in docs/trees-format.md is done here, so
+ * a model that loads can never make a prediction read out of bounds or loop.
+ * On failure *reason (if reason is not NULL) is set to a short static English
+ * message and the status is:
+ *   EML_ERR_VALUE   data is not 4-byte aligned (only this; copy the bytes to an
+ *                   aligned buffer and try again)
+ *   EML_ERR_SIZE    length is shorter than the header or than its sections
+ *   EML_ERR_FORMAT  anything else that is wrong with the contents */
+eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
+    const char **reason);
+
+/* Predict one sample of m->n_features values. Writes m->n_outputs floats to out
+ * (the caller guarantees room). *class_out (if not NULL) is set to the index
+ * of the largest output (the first on ties, like numpy.argmax) for classifiers
+ * (kind 0), to the argmax of the raw sums for combine 2 and 3 (for combine 2
+ * that is argmax([0, r]): 1 iff r > 0), and to -1 for regressors.
+ * EML_ERR_VALUE: m is not a loaded model (n_trees == 0). */
+eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
+    float *out, int32_t *class_out);
+eml_status eml_trees_predict_float(const eml_trees *m, const float *x,
+    float *out, int32_t *class_out);
+
+/* The order key of a float: -0.0 as +0.0, every NaN as INT32_MAX, otherwise
+ * b ^ ((b >> 31) & 0x7fffffff) of the bit pattern b, read as int32. Keys
+ * compare like the floats they come from. */
+int32_t eml_trees_key(float f);
+
+/* floor(f) saturated to [-32769, 32767]; NaN gives 32767. This is how a float
+ * input is compared with int16 thresholds. */
+int32_t eml_trees_floor_sat(float f);
+
+/* ------------------------------------------------------------------------ */
+/* Builder: emlearn-micropython's new / setdata / addroot / addnode / addleaf.
+ *
+ * emlearn's encoding: a root is an absolute node index; a child c >= 0 is the
+ * node (this node's index + c), c < 0 is leaf -c-1; go left iff
+ * x[feature] < value with value an int16. Leaves are class indices (majority
+ * vote, ties to the lowest class) or, for regressors, float values averaged
+ * over the trees. A model is a regressor when leaf_bits is 32 or n_classes is
+ * 0 (then it has 1 output); leaf_bits 1..8 (quantized class proportions) are
+ * not supported. finish() converts in place to the layout above (int16
+ * thresholds, narrow or wide as the capacities require; each class leaf
+ * becomes the record `1, class, 1`, so the mean of the trees equals emlearn's
+ * vote fraction and argmax its majority vote) and validates it exactly as
+ * eml_trees_load does. Values outside emlearn's int16 fields are rejected,
+ * not wrapped. */
+typedef struct {
+    eml_trees model;
+    uint8_t *roots;
+    uint8_t *tree_output;
+    uint8_t *features;
+    uint8_t *thresholds;
+    uint8_t *left;
+    uint8_t *right;
+    uint8_t *leaves;
+    uint32_t max_trees, max_nodes, max_leaves;
+    uint32_t n_trees, n_nodes, n_leaves;
+    int32_t n_features;         /* -1 until set */
+    int32_t n_classes;          /* -1 until set */
+    int32_t leaf_bits;
+    uint8_t wide;
+    uint8_t finished;
+} eml_trees_builder;
+
+/* Bytes of storage a builder with these capacities needs; 0 if it does not
+ * fit in size_t. */
+size_t eml_trees_builder_storage_size(uint32_t max_trees, uint32_t max_nodes,
+    uint32_t max_leaves);
+
+/* Start a builder in caller storage (4-byte aligned, at least
+ * eml_trees_builder_storage_size bytes, must outlive the model).
+ * EML_ERR_VALUE: storage not 4-byte aligned. EML_ERR_SIZE: too small. */
+eml_status eml_trees_builder_init(eml_trees_builder *b, void *storage,
+    size_t storage_size, uint32_t max_trees, uint32_t max_nodes,
+    uint32_t max_leaves);
+
+/* n_features 1..65535, n_classes 0..65535, leaf_bits 0 or 32 (1 is taken as
+ * 0, like emlearn). May be called again (emlearn's loader calls it after
+ * every line) until finish. EML_ERR_VALUE with a reason when out of range. */
+eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
+    int32_t n_classes, int32_t leaf_bits);
+
+/* EML_ERR_CAPACITY ("max trees" / "max nodes" / "max leaves") when full;
+ * EML_ERR_VALUE when a value is outside emlearn's field or after finish. */
+eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
+    const char **reason);
+eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
+    int32_t right, int32_t feature, int32_t value, const char **reason);
+eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
+    const char **reason);
+
+/* Convert and validate; on success *m is the model (pointing into the
+ * builder's storage) and later add calls fail; calling finish again gives
+ * the same model. On failure the builder is unchanged (EML_ERR_FORMAT, or
+ * EML_ERR_VALUE when setdata was never called). */
+eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
+    const char **reason);
+
+/* Feed one line of an emlearn CSV model: `f,<n_features>`, `c,<n_classes>`,
+ * `lb,<leaf bits>` (also `lf`), `l,<leaf>`, `r,<root>`,
+ * `n,<feature>,<value>,<left>,<right>`; value is truncated toward zero like
+ * emlearn's int(float(v)). A trailing "\r\n" and blanks around fields are
+ * ignored, an empty line is skipped; anything else (unknown kind, wrong field
+ * count, malformed number, l/r/n before both f and c) is EML_ERR_FORMAT, and
+ * builder errors pass through. Numbers are parsed without libc; a decimal
+ * leaf value is converted to within about an ulp of float32. */
+eml_status eml_trees_csv_line(eml_trees_builder *b, const char *line,
+    size_t len, const char **reason);
+
+#endif /* EML_TREES_H */
