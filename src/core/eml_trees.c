@@ -1,10 +1,7 @@
 /* Tree-ensemble predictor, loader and emlearn-compatible builder.
  * See eml_trees.h and docs/trees-format.md. */
 #include "eml_trees.h"
-
-/* Declared here (C99 7.1.4) rather than via <math.h>, which some bare-metal
- * toolchains lack; only the final logistic / softmax step uses it. */
-float expf(float x);
+#include "eml_math.h" /* eml_expf: a native module cannot link the host's libm */
 
 #define FAIL(status, message) do { \
         if (reason != NULL) { \
@@ -79,9 +76,11 @@ typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const v
         const RT *right = (const RT *)m->right; \
         const uint32_t n_nodes = m->n_nodes; \
         uint32_t ref = ((const RT *)m->roots)[tree]; \
-        while (ref < n_nodes) { \
-            const int32_t v = CONV(x[feature[ref]]); \
-            ref = (v < (int32_t)threshold[ref]) ? left[ref] : right[ref]; \
+        if (ref < n_nodes) { \
+            do { /* rotated by hand: -Os would add a branch per node */ \
+                const int32_t v = CONV(x[feature[ref]]); \
+                ref = (v < (int32_t)threshold[ref]) ? left[ref] : right[ref]; \
+            } while (ref < n_nodes); \
         } \
         return ref - n_nodes; \
     }
@@ -168,7 +167,10 @@ static eml_status predict(const eml_trees *m, const void *x, eml_trees_walk_fn w
                 }
                 out[k] = (float)v.u;
             }
-            out[k] *= m->inv_trees;
+            v.f = out[k];
+            if ((v.u << 1) != 0) {      /* +-0 stays: no soft-float calls */
+                out[k] *= m->inv_trees;
+            }
         }
         if (m->kind == EML_TREES_KIND_CLASSIFIER && !m->pure) {
             best = argmax_keys(out, n_out);
@@ -176,8 +178,8 @@ static eml_status predict(const eml_trees *m, const void *x, eml_trees_walk_fn w
     } else if (m->combine == EML_TREES_COMBINE_LOGISTIC) {
         /* validated: n_outputs == 2 */
         const float r = out[1];
-        best = (eml_trees_key(r) > 0) ? 1 : 0;
-        const float s = 1.0f / (1.0f + expf(-r));
+        best = argmax_keys(out, 2);
+        const float s = 1.0f / (1.0f + eml_expf(-r));
         out[0] = 1.0f - s;
         out[1] = s;
     } else if (m->combine == EML_TREES_COMBINE_SOFTMAX) {
@@ -185,7 +187,7 @@ static eml_status predict(const eml_trees *m, const void *x, eml_trees_walk_fn w
         const float top = out[best];
         float sum = 0.0f;
         for (uint32_t k = 0; k < n_out; k++) {
-            out[k] = expf(out[k] - top);
+            out[k] = eml_expf(out[k] - top);
             sum += out[k];
         }
         const float scale = 1.0f / sum;

@@ -65,8 +65,8 @@ eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
 /* Predict one sample of m->n_features values. Writes m->n_outputs floats to out
  * (the caller guarantees room). *class_out (if not NULL) is set to the index
  * of the largest output (the first on ties, like numpy.argmax) for classifiers
- * (kind 0), to the argmax of the raw sums for combine 2 and 3 (for combine 2
- * that is argmax([0, r]): 1 iff r > 0), and to -1 for regressors.
+ * (kind 0), to the argmax of the raw sums (init + leaf values) for combine 2
+ * and 3, and to -1 for regressors.
  * EML_ERR_VALUE: m is not a loaded model (n_trees == 0). */
 eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
     float *out, int32_t *class_out);
