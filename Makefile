@@ -12,7 +12,7 @@
 # instead of the one `make setup` fetches into deps/.
 
 TOP := $(CURDIR)
-MODULES := emlearn_iir emlearn_arrayutils
+MODULES := emlearn_iir emlearn_arrayutils emlearn_trees
 ARCH ?= x64
 ARCHS_TESTED := x64 armv6m armv7m rv32imc
 ARCHS_ALL := $(ARCHS_TESTED) armv7emsp

@@ -2,3 +2,4 @@
 #   make USER_C_MODULES=<repo>/src/modules/micropython.cmake
 include(${CMAKE_CURRENT_LIST_DIR}/emlearn_iir/micropython.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/emlearn_arrayutils/micropython.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/emlearn_trees/micropython.cmake)

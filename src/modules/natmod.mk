@@ -4,6 +4,8 @@
 #   make -f $(TOP)/src/modules/<module>/Makefile -C <builddir> TOP=... MPY_DIR=... ARCH=...
 ARCH ?= x64
 CFLAGS_EXTRA += -I$(TOP)/src/core -I$(TOP)/src/modules -O2 -Wall -Werror -std=gnu99
+# No libc in a native module: keep GCC from turning loops into strlen/memset calls.
+CFLAGS_EXTRA += -fno-tree-loop-distribute-patterns
 
 # Link libgcc (soft-float helpers) and libm into the .mpy.
 LINK_RUNTIME = 1

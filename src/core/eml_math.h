@@ -1,0 +1,58 @@
+/* Small single-precision math functions for the cores.
+ *
+ * Native modules cannot link the host's libm (glibc's expf needs the dynamic
+ * loader's CPU tables), and a libm on a microcontroller is code we would
+ * rather not carry; these cover what the cores need, in float only.
+ */
+#ifndef EML_MATH_H
+#define EML_MATH_H
+
+#include <stdint.h>
+
+/* 2^k as a float, for -149 <= k <= 127 (built from its bit pattern). */
+static inline float eml_pow2i(int32_t k) {
+    union { uint32_t u; float f; } v;
+    if (k >= -126) {
+        v.u = (uint32_t)(k + 127) << 23;
+    } else {
+        v.u = 1u << (k + 149); /* subnormal */
+    }
+    return v.f;
+}
+
+/* e^x to within about 2 ulp: x = k ln2 + r with |r| <= ln2/2, then a
+ * degree-6 Taylor polynomial for e^r (its truncation error is below 1e-7
+ * relative) scaled by 2^k. Overflows to +inf above 88.72, and underflows
+ * through the subnormals to 0 below -103.97. NaN propagates. */
+static inline float eml_expf(float x) {
+    if (x != x) {
+        return x;
+    }
+    if (x > 88.72283f) {
+        return eml_pow2i(127) * 2.0f;
+    }
+    if (x < -103.972f) {
+        return 0.0f;
+    }
+    const float t = x * 1.44269504f;
+    const int32_t k = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
+    const float kf = (float)k;
+    const float r = (x - kf * 0.693145751953125f) - kf * 1.42860677e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    if (k < -125) {
+        /* Scale in two steps so the intermediate stays normal. */
+        return (p * eml_pow2i(k + 64)) * eml_pow2i(-64);
+    }
+    if (k > 127) {
+        return (p * eml_pow2i(k - 1)) * 2.0f;
+    }
+    return p * eml_pow2i(k);
+}
+
+#endif /* EML_MATH_H */

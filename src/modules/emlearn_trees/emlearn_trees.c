@@ -1,0 +1,276 @@
+/* emlearn_trees: decision tree ensembles (random forests, extra trees,
+ * gradient boosting), classification and regression.
+ *
+ *     model = emlearn_trees.load(data)        # binary model: bytes (used in place), bytearray,
+ *                                             # memoryview, or a file path
+ *     model = emlearn_trees.new(max_trees, max_nodes, max_leaves)
+ *     emlearn_trees.load_model(model, file)   # emlearn CSV, as emlearn-micropython
+ *     cls = model.predict(inputs, outputs)    # see docs/emlearn_trees.md
+ */
+#include "eml_binding.h"
+#include "eml_trees.h"
+
+typedef struct {
+    mp_obj_base_t base;
+    eml_trees model;
+    eml_trees_builder *builder; /* set for models made by new(), NULL for load() */
+    mp_obj_t data;              /* keeps the model's bytes alive */
+    float *scratch;             /* n_outputs floats, for predict without outputs */
+    bool ready;
+} trees_obj_t;
+
+EML_DECLARE_TYPE(trees_type);
+
+static size_t eml_strlen(const char *s) {
+    size_t n = 0;
+    while (s[n]) {
+        n++;
+    }
+    return n;
+}
+
+/* Raise ValueError with one of the core's static reason strings. */
+static NORETURN void raise_reason(const char *reason) {
+    if (!reason) {
+        reason = "invalid model";
+    }
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(reason, eml_strlen(reason)));
+}
+
+static trees_obj_t *trees_alloc(void) {
+    trees_obj_t *self = mp_obj_malloc(trees_obj_t, EML_TYPE_PTR(trees_type));
+    self->builder = NULL;
+    self->data = mp_const_none;
+    self->scratch = NULL;
+    self->ready = false;
+    return self;
+}
+
+static void trees_set_ready(trees_obj_t *self) {
+    self->scratch = m_new(float, self->model.n_outputs);
+    self->ready = true;
+}
+
+/* load(data): a binary model. A bytes object cannot change, so it is used in
+ * place when 4-byte aligned (a model on ROMFS costs no RAM); anything else is
+ * copied into an aligned buffer first, so later writes cannot bypass the
+ * validation done here. A str is a path to read. */
+static mp_obj_t trees_load(mp_obj_t data_obj) {
+    if (mp_obj_is_str(data_obj)) {
+        mp_obj_t args[2] = { data_obj, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
+        mp_obj_t file = mp_call_function_n_kw(mp_load_global(MP_QSTR_open), 2, 0, args);
+        data_obj = mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_read), 0, 0, NULL);
+        mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_close), 0, 0, NULL);
+    }
+    mp_buffer_info_t buf;
+    if (!mp_get_buffer(data_obj, &buf, MP_BUFFER_READ)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("model must be bytes, bytearray, memoryview or a file path"));
+    }
+    trees_obj_t *self = trees_alloc();
+    const uint8_t *bytes = buf.buf;
+    bool in_place = mp_obj_get_type(data_obj) == &mp_type_bytes && ((uintptr_t)bytes & 3) == 0;
+    if (in_place) {
+        self->data = data_obj;
+    } else {
+        uint32_t *copy = m_new(uint32_t, (buf.len + 3) / 4);
+        uint8_t *dst = (uint8_t *)copy;
+        for (size_t i = 0; i < buf.len; i++) {
+            dst[i] = bytes[i];
+        }
+        bytes = dst;
+        self->data = MP_OBJ_FROM_PTR(copy);
+    }
+    const char *reason = NULL;
+    if (eml_trees_load(&self->model, bytes, buf.len, &reason) != EML_OK) {
+        raise_reason(reason);
+    }
+    trees_set_ready(self);
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
+
+/* new(max_trees, max_nodes, max_leaves): an empty model for the builder calls. */
+static mp_obj_t trees_new(size_t n_args, const mp_obj_t *args) {
+    mp_int_t max_trees = mp_obj_get_int(args[0]);
+    mp_int_t max_nodes = mp_obj_get_int(args[1]);
+    mp_int_t max_leaves = n_args > 2 ? mp_obj_get_int(args[2]) : 256;
+    if (max_trees < 1 || max_nodes < 0 || max_leaves < 1 || max_trees > 0x7fffffff / 8
+        || max_nodes > 0x7fffffff / 16 || max_leaves > 0x7fffffff / 16) {
+        mp_raise_ValueError(MP_ERROR_TEXT("capacities must be max_trees >= 1, max_nodes >= 0, max_leaves >= 1"));
+    }
+    size_t size = eml_trees_builder_storage_size(max_trees, max_nodes, max_leaves);
+    if (size == 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("capacities too large"));
+    }
+    trees_obj_t *self = trees_alloc();
+    self->builder = m_new_obj(eml_trees_builder);
+    uint32_t *storage = m_new(uint32_t, (size + 3) / 4);
+    self->data = MP_OBJ_FROM_PTR(storage);
+    if (eml_trees_builder_init(self->builder, storage, size, max_trees, max_nodes, max_leaves) != EML_OK) {
+        mp_raise_ValueError(MP_ERROR_TEXT("capacities too large"));
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_new_obj, 2, 3, trees_new);
+
+static eml_trees_builder *get_builder(mp_obj_t self_obj) {
+    trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
+    if (!self->builder) {
+        mp_raise_ValueError(MP_ERROR_TEXT("model was loaded from a binary file and cannot be changed"));
+    }
+    return self->builder;
+}
+
+static void check(eml_status status, const char *reason) {
+    if (status != EML_OK) {
+        raise_reason(reason);
+    }
+}
+
+static mp_obj_t trees_setdata(mp_obj_t self_obj, mp_obj_t features, mp_obj_t classes) {
+    eml_trees_builder *b = get_builder(self_obj);
+    check(eml_trees_builder_setdata(b, mp_obj_get_int(features), mp_obj_get_int(classes), 0),
+        "n_features must be 1 to 65535 and n_classes 0 to 65535");
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(trees_setdata_obj, trees_setdata);
+
+static mp_obj_t trees_addroot(mp_obj_t self_obj, mp_obj_t root) {
+    const char *reason = NULL;
+    check(eml_trees_builder_addroot(get_builder(self_obj), mp_obj_get_int(root), &reason), reason);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(trees_addroot_obj, trees_addroot);
+
+static mp_obj_t trees_addnode(size_t n_args, const mp_obj_t *args) {
+    const char *reason = NULL;
+    check(eml_trees_builder_addnode(get_builder(args[0]), mp_obj_get_int(args[1]), mp_obj_get_int(args[2]),
+        mp_obj_get_int(args[3]), mp_obj_get_int(args[4]), &reason), reason);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_addnode_obj, 5, 5, trees_addnode);
+
+static mp_obj_t trees_addleaf(mp_obj_t self_obj, mp_obj_t value) {
+    const char *reason = NULL;
+    check(eml_trees_builder_addleaf(get_builder(self_obj), eml_get_float(value), &reason), reason);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(trees_addleaf_obj, trees_addleaf);
+
+/* load_model(model, file): feed an emlearn CSV file, line by line, to the builder. */
+static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
+    eml_trees_builder *b = get_builder(self_obj);
+    mp_obj_t readline = mp_load_attr(file, MP_QSTR_readline);
+    for (;;) {
+        mp_obj_t line = mp_call_function_n_kw(readline, 0, 0, NULL);
+        size_t len;
+        const char *text = mp_obj_str_get_data(line, &len);
+        if (len == 0) {
+            break;
+        }
+        const char *reason = NULL;
+        check(eml_trees_csv_line(b, text, len, &reason), reason);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(trees_load_model_obj, trees_load_model);
+
+static trees_obj_t *get_ready(mp_obj_t self_obj) {
+    trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
+    if (!self->ready) {
+        const char *reason = NULL;
+        check(eml_trees_builder_finish(self->builder, &self->model, &reason), reason);
+        trees_set_ready(self);
+    }
+    return self;
+}
+
+/* predict(inputs[, outputs]): inputs array('h') or array('f') holding one row
+ * of n_features values, or n_samples rows back to back. outputs array('f')
+ * gets n_outputs values per row (class probabilities or regression values);
+ * for batches it may instead be an array('h') of n_samples classes. Returns
+ * the class index of a single row for classifiers, else None. */
+static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
+    trees_obj_t *self = get_ready(args[0]);
+    const eml_trees *m = &self->model;
+    mp_buffer_info_t in;
+    const char in_type = eml_get_array(args[1], &in, MP_BUFFER_READ, "hf",
+        MP_ERROR_TEXT("inputs must be array('h') or array('f')"));
+    const size_t n_values = eml_array_len(&in);
+    if (n_values == 0 || n_values % m->n_features != 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("inputs length must be a multiple of the model's n_features"));
+    }
+    const size_t n_rows = n_values / m->n_features;
+    float *out = self->scratch;
+    size_t out_stride = 0;
+    int16_t *classes = NULL;
+    if (n_args > 2) {
+        mp_buffer_info_t ob;
+        const char out_type = eml_get_array(args[2], &ob, MP_BUFFER_WRITE, "fh",
+            MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
+        if (out_type == 'f') {
+            if (eml_array_len(&ob) < n_rows * m->n_outputs) {
+                mp_raise_ValueError(MP_ERROR_TEXT("outputs must hold n_outputs values per input row"));
+            }
+            out = ob.buf;
+            out_stride = m->n_outputs;
+        } else {
+            if (eml_array_len(&ob) < n_rows) {
+                mp_raise_ValueError(MP_ERROR_TEXT("class outputs must hold one value per input row"));
+            }
+            classes = ob.buf;
+        }
+    }
+    int32_t cls = -1;
+    for (size_t row = 0; row < n_rows; row++) {
+        float *row_out = out + row * out_stride;
+        if (in_type == 'h') {
+            eml_trees_predict_int16(m, (const int16_t *)in.buf + row * m->n_features, row_out, &cls);
+        } else {
+            eml_trees_predict_float(m, (const float *)in.buf + row * m->n_features, row_out, &cls);
+        }
+        if (classes) {
+            classes[row] = (int16_t)cls;
+        }
+    }
+    return (n_rows == 1 && cls >= 0) ? mp_obj_new_int(cls) : mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
+
+static mp_obj_t trees_outputs(mp_obj_t self_obj) {
+    trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
+    if (self->ready) {
+        return mp_obj_new_int(self->model.n_outputs);
+    }
+    /* emlearn-micropython asks before the first prediction, right after
+     * load_model: answer from the builder without finishing it. */
+    int32_t classes = self->builder->n_classes;
+    return mp_obj_new_int(classes > 0 ? classes : 1);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_outputs_obj, trees_outputs);
+
+static mp_obj_t trees_features(mp_obj_t self_obj) {
+    trees_obj_t *self = get_ready(self_obj);
+    return mp_obj_new_int(self->model.n_features);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(trees_features_obj, trees_features);
+
+#define TREES_LOCALS(X) \
+    X(MP_QSTR_predict, trees_predict_obj) \
+    X(MP_QSTR_outputs, trees_outputs_obj) \
+    X(MP_QSTR_features, trees_features_obj) \
+    X(MP_QSTR_setdata, trees_setdata_obj) \
+    X(MP_QSTR_addroot, trees_addroot_obj) \
+    X(MP_QSTR_addnode, trees_addnode_obj) \
+    X(MP_QSTR_addleaf, trees_addleaf_obj)
+EML_DEFINE_TYPE(trees_type, MP_QSTR_Model, TREES_LOCALS)
+
+#define TREES_GLOBALS(X) \
+    X(MP_QSTR_new, trees_new_obj) \
+    X(MP_QSTR_load, trees_load_obj) \
+    X(MP_QSTR_load_model, trees_load_model_obj)
+#define TREES_TYPES(X) X(trees_type)
+EML_DEFINE_MODULE(emlearn_trees, TREES_GLOBALS, TREES_TYPES)
+#ifndef MICROPY_ENABLE_DYNRUNTIME
+MP_REGISTER_MODULE(MP_QSTR_emlearn_trees, emlearn_trees_user_cmodule);
+#endif
