@@ -144,8 +144,10 @@ eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
 
 /* Convert and validate; on success *m is the model (pointing into the
  * builder's storage) and later add calls fail; calling finish again gives
- * the same model. On failure the builder is unchanged (EML_ERR_FORMAT, or
- * EML_ERR_VALUE when setdata was never called). */
+ * the same model. EML_ERR_VALUE when n_features / n_classes were never set
+ * (the builder is unchanged then); EML_ERR_FORMAT with the validation reason
+ * otherwise, after which the builder is spent (the conversion is in place:
+ * dangling emlearn indices become refs that validation rejects). */
 eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     const char **reason);
 
