@@ -64,8 +64,12 @@ def needed_files(test):
     for line in open(test):
         if line.startswith("# needs:"):
             for name in line.split(":", 1)[1].split():
-                local, shared = os.path.join(TESTDATA, name), os.path.join(SHARED, name)
-                if os.path.exists(local):
+                local = os.path.join(TESTDATA, name)
+                shared = os.path.join(SHARED, name)
+                here = os.path.join(TOP, "tests", "micropython", name)
+                if os.path.exists(here):
+                    files.append(here)
+                elif os.path.exists(local):
                     files.append(local)
                 elif os.path.exists(shared):
                     files.append(shared)

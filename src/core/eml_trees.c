@@ -535,7 +535,7 @@ static eml_status builder_check(eml_trees_builder *b, uint32_t count, uint32_t m
 
 eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
     const char **reason) {
-    const eml_status st = builder_check(b, b->n_trees, b->max_trees, "max trees", reason);
+    const eml_status st = builder_check(b, b->n_trees, b->max_trees, "more trees than max_trees", reason);
     if (st != EML_OK) {
         return st;
     }
@@ -548,7 +548,7 @@ eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
 
 eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
     int32_t right, int32_t feature, int32_t value, const char **reason) {
-    const eml_status st = builder_check(b, b->n_nodes, b->max_nodes, "max nodes", reason);
+    const eml_status st = builder_check(b, b->n_nodes, b->max_nodes, "more nodes than max_nodes", reason);
     if (st != EML_OK) {
         return st;
     }
@@ -576,7 +576,7 @@ eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
 eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
     const char **reason) {
     eml_trees_bits v;
-    const eml_status st = builder_check(b, b->n_leaves, b->max_leaves, "max leaves", reason);
+    const eml_status st = builder_check(b, b->n_leaves, b->max_leaves, "more leaves than max_leaves", reason);
     if (st != EML_OK) {
         return st;
     }

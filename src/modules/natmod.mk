@@ -3,7 +3,9 @@
 # includes this file; it is run with the build directory as working directory:
 #   make -f $(TOP)/src/modules/<module>/Makefile -C <builddir> TOP=... MPY_DIR=... ARCH=...
 ARCH ?= x64
-CFLAGS_EXTRA += -I$(TOP)/src/core -I$(TOP)/src/modules -O2 -Wall -Werror -std=gnu99
+# OPT: a module may choose -Os (size) over the default -O2 (speed).
+OPT ?= -O2
+CFLAGS_EXTRA += -I$(TOP)/src/core -I$(TOP)/src/modules $(OPT) -Wall -Werror -std=gnu99
 # No libc in a native module: keep GCC from turning loops into strlen/memset calls.
 CFLAGS_EXTRA += -fno-tree-loop-distribute-patterns
 

@@ -658,14 +658,14 @@ static void test_builder_errors(void) {
     CHECK(eml_trees_builder_setdata(&b, 2, 2, 8) == EML_ERR_VALUE, "setdata leaf_bits 8");
     CHECK(eml_trees_builder_setdata(&b, 2, 2, 0) == EML_OK, "setdata");
     CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_OK, "root");
-    CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_ERR_CAPACITY && strcmp(why, "max trees") == 0, "max trees");
+    CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_ERR_CAPACITY && strcmp(why, "more trees than max_trees") == 0, "max trees");
     CHECK(eml_trees_builder_addnode(&b, 1, 1, 300, 0, &why) == EML_ERR_VALUE, "feature > 255");
     CHECK(eml_trees_builder_addnode(&b, 1, 1, 0, 40000, &why) == EML_ERR_VALUE, "threshold out of int16");
     CHECK(eml_trees_builder_addnode(&b, 40000, 1, 0, 0, &why) == EML_ERR_VALUE, "child out of int16");
     CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, 0, &why) == EML_OK, "node");
-    CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, 0, &why) == EML_ERR_CAPACITY && strcmp(why, "max nodes") == 0, "max nodes");
+    CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, 0, &why) == EML_ERR_CAPACITY && strcmp(why, "more nodes than max_nodes") == 0, "max nodes");
     CHECK(eml_trees_builder_addleaf(&b, 1.0f, &why) == EML_OK, "leaf");
-    CHECK(eml_trees_builder_addleaf(&b, 1.0f, &why) == EML_ERR_CAPACITY && strcmp(why, "max leaves") == 0, "max leaves");
+    CHECK(eml_trees_builder_addleaf(&b, 1.0f, &why) == EML_ERR_CAPACITY && strcmp(why, "more leaves than max_leaves") == 0, "max leaves");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK, why);
 
     /* models that convert but fail validation */

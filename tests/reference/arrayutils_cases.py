@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-N = 256
+N = 128
 
 
 def linear_map(x, in_min, in_max, out_min, out_max):

@@ -29,7 +29,9 @@ static size_t eml_strlen(const char *s) {
     return n;
 }
 
-/* Raise ValueError with one of the core's static reason strings. */
+/* Raise ValueError with one of the core's static reason strings. (Callers
+ * store the status before calling check(status, reason): C leaves the order
+ * of argument evaluation open, so reason might be read before it is set.) */
 static NORETURN void raise_reason(const char *reason) {
     if (!reason) {
         reason = "invalid model";
@@ -137,22 +139,25 @@ static MP_DEFINE_CONST_FUN_OBJ_3(trees_setdata_obj, trees_setdata);
 
 static mp_obj_t trees_addroot(mp_obj_t self_obj, mp_obj_t root) {
     const char *reason = NULL;
-    check(eml_trees_builder_addroot(get_builder(self_obj), mp_obj_get_int(root), &reason), reason);
+    eml_status status = eml_trees_builder_addroot(get_builder(self_obj), mp_obj_get_int(root), &reason);
+    check(status, reason);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(trees_addroot_obj, trees_addroot);
 
 static mp_obj_t trees_addnode(size_t n_args, const mp_obj_t *args) {
     const char *reason = NULL;
-    check(eml_trees_builder_addnode(get_builder(args[0]), mp_obj_get_int(args[1]), mp_obj_get_int(args[2]),
-        mp_obj_get_int(args[3]), mp_obj_get_int(args[4]), &reason), reason);
+    eml_status status = eml_trees_builder_addnode(get_builder(args[0]), mp_obj_get_int(args[1]),
+        mp_obj_get_int(args[2]), mp_obj_get_int(args[3]), mp_obj_get_int(args[4]), &reason);
+    check(status, reason);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_addnode_obj, 5, 5, trees_addnode);
 
 static mp_obj_t trees_addleaf(mp_obj_t self_obj, mp_obj_t value) {
     const char *reason = NULL;
-    check(eml_trees_builder_addleaf(get_builder(self_obj), eml_get_float(value), &reason), reason);
+    eml_status status = eml_trees_builder_addleaf(get_builder(self_obj), eml_get_float(value), &reason);
+    check(status, reason);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(trees_addleaf_obj, trees_addleaf);
@@ -169,7 +174,8 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
             break;
         }
         const char *reason = NULL;
-        check(eml_trees_csv_line(b, text, len, &reason), reason);
+        eml_status status = eml_trees_csv_line(b, text, len, &reason);
+        check(status, reason);
     }
     return mp_const_none;
 }
@@ -179,7 +185,8 @@ static trees_obj_t *get_ready(mp_obj_t self_obj) {
     trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
     if (!self->ready) {
         const char *reason = NULL;
-        check(eml_trees_builder_finish(self->builder, &self->model, &reason), reason);
+        eml_status status = eml_trees_builder_finish(self->builder, &self->model, &reason);
+        check(status, reason);
         trees_set_ready(self);
     }
     return self;

@@ -1,0 +1,12 @@
+# emlearn_trees classifiers against scikit-learn: iris, wine, breast_cancer;
+# decision tree, random forest, extra trees, gradient boosting; float and int16 inputs.
+# needs: trees_cls.bin trees_cls.json trees_check.py
+import emltest
+import trees_check
+
+
+def test_identical_classes_and_probabilities():
+    assert trees_check.check_cases("trees_cls") == 24
+
+
+emltest.main(globals())

@@ -1,0 +1,12 @@
+# emlearn_trees classifiers against scikit-learn on digits (64 features, 10 classes);
+# decision tree, random forest, extra trees, gradient boosting; float and int16 inputs.
+# needs: trees_digits.bin trees_digits.json trees_check.py
+import emltest
+import trees_check
+
+
+def test_identical_classes_and_probabilities():
+    assert trees_check.check_cases("trees_digits") == 8
+
+
+emltest.main(globals())

@@ -1,0 +1,84 @@
+# emlearn_trees: emlearn CSV compatibility, malformed models, builder capacities, memory.
+# needs: trees_bad.bin trees_bad.json trees/emlearn_xor_model.csv
+import array
+import gc
+import json
+import emlearn_trees
+import emltest
+
+
+def test_emlearn_xor_csv():
+    model = emlearn_trees.new(5, 30, 2)
+    with open("emlearn_xor_model.csv", "r") as f:
+        emlearn_trees.load_model(model, f)
+    out = array.array("f", range(model.outputs()))
+    expected = {(0, 0): 0, (32767, 32767): 0, (0, 32767): 1, (32767, 0): 1}
+    for x, cls in expected.items():
+        assert model.predict(array.array("h", x), out) == cls, x
+        assert max(out) == out[cls] and abs(sum(out) - 1.0) < 1e-6
+
+
+def test_bad_models_raise_value_error():
+    index = json.load(open("trees_bad.json"))
+    f = open("trees_bad.bin", "rb")
+    assert len(index) >= 30
+    for name, offset, n in index:
+        f.seek(offset)
+        data = f.read(n)
+        for source in (data, bytearray(data)):
+            try:
+                emlearn_trees.load(source)
+            except ValueError as e:
+                assert str(e), name
+            else:
+                raise AssertionError("loaded bad model " + name)
+
+
+def test_builder_capacity_errors_name_the_capacity():
+    model = emlearn_trees.new(1, 1, 1)
+    model.setdata(2, 2)
+    model.addleaf(0)
+    msg = emltest.raises(ValueError, model.addleaf, 1)
+    assert "max_leaves" in msg, msg
+    model.addnode(-1, -1, 0, 5)
+    msg = emltest.raises(ValueError, model.addnode, -1, -1, 0, 5)
+    assert "max_nodes" in msg, msg
+    model.addroot(0)
+    msg = emltest.raises(ValueError, model.addroot, 0)
+    assert "max_trees" in msg, msg
+
+
+def test_argument_errors():
+    emltest.raises(TypeError, emlearn_trees.load, 12)
+    emltest.raises(ValueError, emlearn_trees.load, b"")
+    emltest.raises(ValueError, emlearn_trees.load, b"EMLT" + bytes(60))
+    emltest.raises(ValueError, emlearn_trees.new, 0, 10, 10)
+    model = emlearn_trees.new(5, 30, 2)
+    with open("emlearn_xor_model.csv", "r") as f:
+        emlearn_trees.load_model(model, f)
+    out = array.array("f", [0, 0])
+    emltest.raises(ValueError, model.predict, array.array("h", [1, 2, 3]), out)
+    emltest.raises(TypeError, model.predict, array.array("i", [1, 2]), out)
+    emltest.raises(ValueError, model.predict, array.array("h", [1, 2]), array.array("f", [0]))
+
+
+def make_model():
+    model = emlearn_trees.new(10, 1000, 100)
+    with open("emlearn_xor_model.csv", "r") as f:
+        emlearn_trees.load_model(model, f)
+    model.predict(array.array("h", [0, 0]))
+    return gc.mem_alloc()
+
+
+def test_delete_returns_heap():
+    make_model()  # first use may allocate lasting things (qstrs, caches)
+    gc.collect()
+    before = gc.mem_alloc()
+    during = make_model()  # the model is gone when the function returns
+    gc.collect()
+    after = gc.mem_alloc()
+    assert during > before + 1000, (before, during)
+    assert after == before, (before, after)
+
+
+emltest.main(globals())

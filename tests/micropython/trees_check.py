@@ -1,0 +1,55 @@
+# Shared by the emlearn_trees tests: run every converted model of a case file
+# against scikit-learn's outputs (tests/reference/trees_cases.py).
+import array
+import json
+import emlearn_trees
+import emltest
+
+SIZES = {"f": 4, "h": 2}
+
+
+def read(f, offset, typecode, n):
+    out = array.array(typecode, bytes(n * SIZES[typecode]))
+    f.seek(offset)
+    f.readinto(out)
+    return out
+
+
+def check_cases(name):
+    cases = json.load(open(name + ".json"))
+    f = open(name + ".bin", "rb")
+    bad = []
+    for case in cases:
+        f.seek(case["model"][0])
+        model = emlearn_trees.load(f.read(case["model"][1]))
+        offset, typecode, n_rows, n_features = case["rows"]
+        rows = read(f, offset, typecode, n_rows * n_features)
+        n_out = case["expected"][1]
+        expected = read(f, case["expected"][0], "f", n_rows * n_out)
+        classes = read(f, case["classes"], "h", n_rows)
+        assert model.outputs() == n_out, (case["name"], model.outputs(), n_out)
+        out = array.array("f", bytes(4 * n_out))
+        for r in range(n_rows):
+            row = rows[r * n_features:(r + 1) * n_features]
+            got = model.predict(row, out)
+            if case["task"] == "cls" and got != classes[r]:
+                bad.append((case["name"], r, "class", got, classes[r]))
+            for k in range(n_out):
+                e = expected[r * n_out + k]
+                if abs(out[k] - e) > 1e-6 + 2e-6 * abs(e):
+                    bad.append((case["name"], r, k, out[k], e))
+        # The same rows as one batch call.
+        batch = array.array("f", bytes(4 * n_out * n_rows))
+        model.predict(rows, batch)
+        for i in range(n_rows * n_out):
+            e = expected[i]
+            if abs(batch[i] - e) > 1e-6 + 2e-6 * abs(e):
+                bad.append((case["name"], "batch", i, batch[i], e))
+        if case["task"] == "cls":
+            got = array.array("h", bytes(2 * n_rows))
+            model.predict(rows, got)
+            if list(got) != list(classes):
+                bad.append((case["name"], "batch classes", list(got), list(classes)))
+        del model
+    assert not bad, bad[:5]
+    return len(cases)
