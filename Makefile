@@ -120,6 +120,10 @@ bench: setup firmware
 	@$(MAKE) --no-print-directory dist-all
 	$(PYTHON) tools/bench.py
 
+demo: setup
+	@for a in x64 armv7m; do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+	@$(PYTHON) tools/demo.py
+
 clean:
 	rm -rf $(BUILD) dist
 

@@ -23,7 +23,11 @@ REFERENCE = {
         "armv7m": "reference 1169 instructions/sample; target <= 1000",
         "size": {"x64": 1412, "armv7m": 2388},
     },
-    "emlearn_arrayutils": {},
+    "emlearn_trees": {
+        "x64": "reference 0.47 us/predict, 8160 B heap; target <= 0.2 us, <= 0.1 us/row batch, <= 8160 B",
+        "armv7m": "reference 3280 instructions/predict; target <= 1500",
+        "size": {"x64": 3038, "armv7m": 3948},
+    },
 }
 
 
@@ -31,7 +35,14 @@ def bench(module, target):
     script = os.path.join(TOP, "bench", "bench_%s.py" % module.replace("emlearn_", ""))
     if not os.path.exists(script):
         return None
-    status, out, err = run_tool.run(target, script, files=[os.path.join(TOP, "bench", "timing.py")],
+    files = [os.path.join(TOP, "bench", "timing.py")]
+    if module == "emlearn_trees":
+        sys.path.insert(0, os.path.join(TOP, "bench"))
+        import make_trees_bench
+        out_dir = os.path.join(TOP, "build", "bench")
+        make_trees_bench.build(out_dir)
+        files += [os.path.join(out_dir, "trees_bench.emlt"), os.path.join(out_dir, "trees_bench_rows.bin")]
+    status, out, err = run_tool.run(target, script, files=files,
                                     icount=target != "x64", timeout=1800)
     if status != 0:
         print("%s on %s failed:\n%s%s" % (module, target, out, err))
@@ -49,9 +60,15 @@ def report_iir(target, r):
     print("                %s" % REFERENCE["emlearn_iir"][target])
 
 
-def report_generic(module, target, r):
-    for key, value in r.items():
-        print("  %-13s %-7s %s %s" % (module, target, key, value))
+def report_trees(target, r):
+    unit = "us" if target == "x64" else "instructions"
+    print("  emlearn_trees %s: %s %s per predict, %s per row in batch; pure MicroPython %s; %.0fx faster"
+          % (target, r["module_per_predict"], unit, r["module_per_row_batch"], r["python_per_predict"],
+             float(r["speedup"])))
+    print("                model %s B; heap when loaded: %s B in place%s"
+          % (r["model_bytes"], r["heap_in_place"],
+             ", %s B copied into RAM" % r["heap_copied"] if r["heap_copied"] != "-1" else ""))
+    print("                %s" % REFERENCE["emlearn_trees"][target])
 
 
 def sizes():
@@ -79,10 +96,7 @@ def main():
             r = bench(module, target)
             if r is None:
                 continue
-            if module == "emlearn_iir":
-                report_iir(target, r)
-            else:
-                report_generic(module, target, r)
+            (report_iir if module == "emlearn_iir" else report_trees)(target, r)
     sizes()
     return 0
 

@@ -1,0 +1,96 @@
+# emlearn_trees against a pure-MicroPython tree walker: RandomForestClassifier(n_estimators=10,
+# max_leaf_nodes=100, random_state=1) on digits, int16 features (tools/bench.py converts it).
+import array
+import gc
+import emlearn_trees
+import timing
+
+data = open("trees_bench.emlt", "rb").read()
+N_FEATURES = 64
+with open("trees_bench_rows.bin", "rb") as f:
+    rows = array.array("h", bytes(f.seek(0, 2)))
+    f.seek(0)
+    f.readinto(rows)
+n_rows = len(rows) // N_FEATURES
+row = rows[:N_FEATURES]
+
+gc.collect()
+before = gc.mem_alloc()
+model = emlearn_trees.load(data)      # bytes: used in place
+in_place = gc.mem_alloc() - before
+from_file = -1
+if timing.UNIT == "us":  # boards' 140 kB heap cannot hold a third copy next to the rest
+    writable = bytearray(data)  # as read from a file into RAM: copied, then validated
+    gc.collect()
+    before = gc.mem_alloc()
+    copied = emlearn_trees.load(writable)
+    from_file = gc.mem_alloc() - before
+    del copied, writable
+
+out = array.array("f", bytes(4 * model.outputs()))
+# A straightforward pure-MicroPython walker over the same arrays (what users
+# write without this module): nodes as lists, a vote per tree.
+N = 0
+
+
+def python_model():
+    import struct
+    h = struct.unpack_from("<4sBBBBHHIIII", data, 0)
+    n_trees, n_nodes = h[7], h[8]
+    pos = 32
+    roots = list(struct.unpack_from("<%dH" % n_trees, data, pos))
+    pos += (2 * n_trees + 3) & ~3
+    feature = list(data[pos:pos + n_nodes])
+    pos += (n_nodes + 3) & ~3
+    threshold = list(struct.unpack_from("<%dh" % n_nodes, data, pos))
+    pos += (2 * n_nodes + 3) & ~3
+    left = list(struct.unpack_from("<%dH" % n_nodes, data, pos))
+    pos += (2 * n_nodes + 3) & ~3
+    right = list(struct.unpack_from("<%dH" % n_nodes, data, pos))
+    pos += (2 * n_nodes + 3) & ~3
+    leaves = data[pos:]
+    return roots, feature, threshold, left, right, leaves, n_nodes
+
+
+ROOTS, FEATURE, THRESHOLD, LEFT, RIGHT, LEAVES, N_NODES = python_model()
+
+
+def python_predict(x, votes):
+    for i in range(len(votes)):
+        votes[i] = 0.0
+    for root in ROOTS:
+        n = root
+        while n < N_NODES:
+            n = LEFT[n] if x[FEATURE[n]] < THRESHOLD[n] else RIGHT[n]
+        off = 2 * (n - N_NODES)
+        count = LEAVES[off] | (LEAVES[off + 1] << 8)
+        total = 0
+        for k in range(count):
+            total += LEAVES[off + 4 + 4 * k] | (LEAVES[off + 5 + 4 * k] << 8)
+        for k in range(count):
+            c = LEAVES[off + 2 + 4 * k] | (LEAVES[off + 3 + 4 * k] << 8)
+            votes[c] += (LEAVES[off + 4 + 4 * k] | (LEAVES[off + 5 + 4 * k] << 8)) / total
+    best = 0
+    for i in range(1, len(votes)):
+        if votes[i] > votes[best]:
+            best = i
+    return best
+
+
+votes = [0.0] * model.outputs()
+agree = sum(1 for r in range(n_rows) if python_predict(rows[r * 64:(r + 1) * 64], votes)
+            == model.predict(rows[r * 64:(r + 1) * 64], out))
+fast = timing.UNIT == "us"
+single = timing.measure(lambda: model.predict(row, out), 200 if fast else 20)
+batch_out = array.array("h", bytes(2 * n_rows))
+batch = timing.measure(lambda: model.predict(rows, batch_out), 20 if fast else 2) / n_rows
+python = timing.measure(lambda: python_predict(row, votes), 20 if fast else 2)
+print("unit", timing.UNIT)
+print("module_per_predict", single)
+print("module_per_row_batch", batch)
+print("python_per_predict", python)
+print("speedup", python / single)
+print("model_bytes", len(data))
+print("heap_in_place", in_place)
+print("heap_copied", from_file)
+print("python_agrees", agree, "of", n_rows)

@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""make demo: the main job end to end. Trains scikit-learn's RandomForestClassifier
+on the digits data set (the published emlearn benchmark workload), converts it,
+runs it under MicroPython on x64 and on an emulated Cortex-M3, and prints accuracy,
+agreement with scikit-learn, speed against a pure-MicroPython tree walker, and sizes."""
+import importlib.machinery
+import os
+import shutil
+import sys
+import tempfile
+
+import numpy as np
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "bench"))
+run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
+import make_trees_bench  # noqa: E402
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="emldemo-")
+    try:
+        print("1. Training RandomForestClassifier(n_estimators=10, max_leaf_nodes=100) on digits ...")
+        model, Xte, yte, data = make_trees_bench.build(work)
+        sk = model.predict(Xte)
+        shutil.copy(os.path.join(work, "trees_bench.emlt"), os.path.join(work, "model.emlt"))
+        with open(os.path.join(work, "rows.bin"), "wb") as f:
+            f.write(Xte.astype(np.int16).tobytes())
+        print("   converted to the emlearn_trees binary format: %d bytes (int16 thresholds)" % len(data))
+
+        print("2. Predicting all %d test rows under MicroPython (x64 unix port) ..." % len(Xte))
+        status, out, err = run_tool.run("x64", os.path.join(TOP, "bench", "predict_rows.py"),
+                                        files=[os.path.join(work, "model.emlt"), os.path.join(work, "rows.bin")])
+        if status != 0:
+            print(out, err)
+            return 1
+        got = np.array([int(c) for c in out.split()])
+        print("   accuracy %.1f%% (scikit-learn %.1f%%); identical to scikit-learn on %d of %d rows"
+              % (100 * np.mean(got == yte), 100 * np.mean(sk == yte), np.sum(got == sk), len(sk)))
+
+        files = [os.path.join(TOP, "bench", "timing.py"), os.path.join(work, "trees_bench.emlt"),
+                 os.path.join(work, "trees_bench_rows.bin")]
+        results = {}
+        for target in ("x64", "armv7m"):
+            print("3. Timing on %s ..." % ("x64 (wall time)" if target == "x64"
+                                           else "emulated Cortex-M3 (instruction counts)"))
+            status, out, err = run_tool.run(target, os.path.join(TOP, "bench", "bench_trees.py"),
+                                            files=files, icount=target != "x64")
+            if status != 0:
+                print(out, err)
+                return 1
+            results[target] = r = dict(line.split(None, 1) for line in out.splitlines() if " " in line)
+            unit = "us" if target == "x64" else "instructions"
+            print("   %s per predict: %s (pure-MicroPython walker: %s, %.0fx faster); batch: %s per row"
+                  % (unit, fmt(r["module_per_predict"]), fmt(r["python_per_predict"]), float(r["speedup"]),
+                     fmt(r["module_per_row_batch"])))
+        print("4. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
+              % (results["x64"]["model_bytes"], results["x64"]["heap_in_place"], results["x64"]["heap_copied"]))
+        sizes = []
+        for arch in ("x64", "armv7m"):
+            path = os.path.join(TOP, "dist", arch + "_6.3", "emlearn_trees.mpy")
+            sizes.append("%s %d B" % (arch, os.path.getsize(path)))
+        print("   emlearn_trees.mpy: " + ", ".join(sizes))
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def fmt(value):
+    v = float(value)
+    return "%.2f" % v if v < 100 else "%.0f" % v
+
+
+if __name__ == "__main__":
+    sys.exit(main())
