@@ -111,7 +111,18 @@ $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
 
-check: setup core-tests firmware
+# libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
+# check runs it briefly), seeded with valid models and the bad-model corpus.
+FUZZ_SECONDS ?= 300
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $< src/core/eml_$*.c -o $@
+
+fuzz: $(FUZZERS)
+	$(PYTHON) tools/fuzz.py $(FUZZ_SECONDS)
+
+check: setup core-tests firmware $(FUZZERS)
 	@for a in $(ARCHS_TESTED); do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
 	$(PYTHON) tools/check.py
 

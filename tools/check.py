@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Run every test of the project and print one closing line `N passed, N failed`.
 
-1. C unit tests of src/core (built by `make core-tests`, with sanitizers).
+1. C unit tests of src/core (built by `make core-tests`, with sanitizers),
+   and a brief libFuzzer run of the C model loaders (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
    builtin (unix port), armv6m, armv7m, rv32imc (emulated boards).
 3. Host-side pytest tests of python/.
@@ -138,6 +139,10 @@ def main():
     parts = []
     if not opts.no_core:
         parts.append(core_tests)
+        if glob.glob(os.path.join(TOP, "build", "fuzz", "fuzz_*")):
+            sys.path.insert(0, os.path.join(TOP, "tools"))
+            import fuzz
+            parts.append(lambda: fuzz.run(20))
     make_testdata()
     parts.append(lambda: micropython_tests(opts.targets.split(","), opts.only))
     if not opts.no_pytest and os.path.isdir(os.path.join(TOP, "python", "tests")):
