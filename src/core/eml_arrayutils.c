@@ -1,21 +1,48 @@
 /* Element-wise conversions for sensor data. See eml_arrayutils.h. */
 #include "eml_arrayutils.h"
 
+/* On soft float the integer conversions of eml_common.h are kept out of
+ * line, one copy for the module instead of one per loop: a call costs
+ * little next to the float library calls in those loops. */
+#if EML_SOFT_FLOAT && defined(__GNUC__)
+#define TO_INT16_INLINE __attribute__((noinline))
+#else
+#define TO_INT16_INLINE inline
+#endif
+#if EML_INT16_TO_FLOAT_BITS && defined(__GNUC__)
+#define FROM_INT16_INLINE __attribute__((noinline))
+#else
+#define FROM_INT16_INLINE inline
+#endif
+
+static TO_INT16_INLINE int16_t to_int16(float f) {
+    return eml_float_to_int16(f);
+}
+
+static FROM_INT16_INLINE float from_int16(int32_t x) {
+    return eml_int16_to_float(x);
+}
+
 /* Turn the range mapping into out = in * scale + offset: one multiply and
  * one add per element instead of a subtract, multiply and divide. */
 static eml_status linear_coefficients(float in_min, float in_max,
     float out_min, float out_max, float *scale, float *offset) {
     if (!eml_isfinite(in_min) || !eml_isfinite(in_max)
-        || !eml_isfinite(out_min) || !eml_isfinite(out_max)
-        || in_min == in_max) {
+        || !eml_isfinite(out_min) || !eml_isfinite(out_max)) {
         return EML_ERR_VALUE;
     }
-    /* Wide bounds can overflow the spans even though each bound is finite;
-     * an infinite input span would silently give scale 0. */
-    float in_span = in_max - in_min;
-    float s = (out_max - out_min) / in_span;
-    float o = out_min - in_min * s;
-    if (!eml_isfinite(in_span) || !eml_isfinite(s) || !eml_isfinite(o)) {
+    /* With gradual underflow the difference of two finite floats is zero
+     * exactly when they are equal, so a zero span is in_min == in_max,
+     * tested on the bits. Wide bounds can overflow the spans even though
+     * each bound is finite; an infinite input span would silently give
+     * scale 0. */
+    float in_span = eml_sub(in_max, in_min);
+    if (eml_iszero(in_span) || !eml_isfinite(in_span)) {
+        return EML_ERR_VALUE;
+    }
+    float s = eml_sub(out_max, out_min) / in_span;
+    float o = eml_sub(out_min, in_min * s);
+    if (!eml_isfinite(s) || !eml_isfinite(o)) {
         return EML_ERR_VALUE;
     }
     *scale = s;
@@ -44,7 +71,7 @@ eml_status eml_linear_map_fh(const float *in, int16_t *out, size_t n,
         return status;
     }
     for (size_t i = 0; i < n; i++) {
-        out[i] = eml_float_to_int16(in[i] * scale + offset);
+        out[i] = to_int16(in[i] * scale + offset);
     }
     return EML_OK;
 }
@@ -57,7 +84,7 @@ eml_status eml_linear_map_hf(const int16_t *in, float *out, size_t n,
         return status;
     }
     for (size_t i = 0; i < n; i++) {
-        out[i] = (float)in[i] * scale + offset;
+        out[i] = from_int16(in[i]) * scale + offset;
     }
     return EML_OK;
 }
@@ -70,7 +97,7 @@ eml_status eml_linear_map_hh(const int16_t *in, int16_t *out, size_t n,
         return status;
     }
     for (size_t i = 0; i < n; i++) {
-        out[i] = eml_float_to_int16((float)in[i] * scale + offset);
+        out[i] = to_int16(from_int16(in[i]) * scale + offset);
     }
     return EML_OK;
 }
@@ -86,10 +113,20 @@ eml_status eml_int16_bytes_needed(size_t n_out, size_t start, size_t stride,
     }
     /* Samples spanned: start + (n_out - 1) * stride + 1, each step checked. */
     size_t steps = n_out - 1;
+    size_t span;
+#if defined(__GNUC__)
+    /* Inline on every target; the division below is a libgcc call on
+     * Cortex-M0, which has no divide instruction. */
+    if (__builtin_mul_overflow(steps, stride, &span) || span > SIZE_MAX - 1) {
+        return EML_ERR_SIZE;
+    }
+#else
     if (steps > (SIZE_MAX - 1) / stride) {
         return EML_ERR_SIZE;
     }
-    size_t samples = steps * stride + 1;
+    span = steps * stride;
+#endif
+    size_t samples = span + 1;
     if (start > SIZE_MAX - samples || start + samples > SIZE_MAX / 2) {
         return EML_ERR_SIZE;
     }
@@ -112,6 +149,11 @@ static eml_status check_from_bytes(size_t stride, float scale, float offset) {
     return EML_OK;
 }
 
+/* scale == 1 and offset == 0 (either zero), on the bits. */
+static inline int is_identity(float scale, float offset) {
+    return eml_float_bits(scale) == 0x3f800000u && eml_iszero(offset);
+}
+
 eml_status eml_int16_from_bytes_f(const uint8_t *bytes, float *out, size_t n_out,
     size_t start, size_t stride, int big_endian, float scale, float offset) {
     eml_status status = check_from_bytes(stride, scale, offset);
@@ -120,15 +162,15 @@ eml_status eml_int16_from_bytes_f(const uint8_t *bytes, float *out, size_t n_out
     }
     const uint8_t *p = bytes + start * 2;
     size_t step = stride * 2;
-    if (scale == 1.0f && offset == 0.0f) {
+    if (is_identity(scale, offset)) {
         /* Skip the multiply and add: each is a library call on soft float. */
         for (size_t i = 0; i < n_out; i++, p += step) {
-            out[i] = (float)decode_int16(p, big_endian);
+            out[i] = from_int16(decode_int16(p, big_endian));
         }
         return EML_OK;
     }
     for (size_t i = 0; i < n_out; i++, p += step) {
-        out[i] = (float)decode_int16(p, big_endian) * scale + offset;
+        out[i] = from_int16(decode_int16(p, big_endian)) * scale + offset;
     }
     return EML_OK;
 }
@@ -141,7 +183,7 @@ eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_o
     }
     const uint8_t *p = bytes + start * 2;
     size_t step = stride * 2;
-    if (scale == 1.0f && offset == 0.0f) {
+    if (is_identity(scale, offset)) {
         /* Identity: a plain integer copy, exact and free of float calls. */
         for (size_t i = 0; i < n_out; i++, p += step) {
             out[i] = (int16_t)decode_int16(p, big_endian);
@@ -149,7 +191,7 @@ eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_o
         return EML_OK;
     }
     for (size_t i = 0; i < n_out; i++, p += step) {
-        out[i] = eml_float_to_int16((float)decode_int16(p, big_endian) * scale + offset);
+        out[i] = to_int16(from_int16(decode_int16(p, big_endian)) * scale + offset);
     }
     return EML_OK;
 }

@@ -10,23 +10,11 @@
 #define EXP_ONE 0x00800000u     /* adding this to a normal float's bits doubles it */
 #define BITS_ONE 0x3f800000u    /* 1.0f */
 
-/* Type punning through a union is defined in C99 (TC3) and, unlike a
- * pointer cast, keeps strict aliasing intact. */
-static inline uint32_t float_bits(float f) {
-    union { float f; uint32_t u; } v = { f };
-    return v.u;
-}
-
-static inline float bits_float(uint32_t u) {
-    union { uint32_t u; float f; } v = { u };
-    return v.f;
-}
-
 /* Finite, non-zero and not subnormal. Gains are kept in this range so that
  * moving them between sections keeps full precision and scaling by 2 stays
  * exact. */
 static inline int is_normal(float f) {
-    uint32_t e = float_bits(f) & EXP_MASK;
+    uint32_t e = eml_float_bits(f) & EXP_MASK;
     return e != 0 && e != EXP_MASK;
 }
 
@@ -40,8 +28,10 @@ eml_status eml_iir_check_sos(const float *sos, size_t n_values) {
             return EML_ERR_VALUE;
         }
     }
+    /* Compares on the bits, here and below, keep the soft-float compare
+     * helpers out of the module; for finite values they mean the same. */
     for (size_t i = 3; i < n_values; i += EML_IIR_SOS_VALUES) {
-        if (sos[i] != 1.0f) {
+        if (eml_float_bits(sos[i]) != BITS_ONE) {
             return EML_ERR_VALUE;
         }
     }
@@ -51,7 +41,7 @@ eml_status eml_iir_check_sos(const float *sos, size_t n_values) {
 /* Whether section s > 0 can hand its b0 to the first section: it needs a
  * non-zero b0 and finite ratios b1/b0, b2/b0. */
 static int can_normalise(const float *in) {
-    return in[0] != 0.0f && eml_isfinite(in[1] / in[0]) && eml_isfinite(in[2] / in[0]);
+    return !eml_iszero(in[0]) && eml_isfinite(in[1] / in[0]) && eml_isfinite(in[2] / in[0]);
 }
 
 eml_status eml_iir_init(eml_iir *f, const float *sos, size_t n_values,
@@ -80,7 +70,7 @@ eml_status eml_iir_init(eml_iir *f, const float *sos, size_t n_values,
         }
     }
     for (int k = 0; k < 3 && move; k++) {
-        move = sos[k] == 0.0f || is_normal(sos[k] * gain);
+        move = eml_iszero(sos[k]) || is_normal(sos[k] * gain);
     }
 
     for (size_t s = 0; s < n_sections; s++) {
@@ -160,21 +150,21 @@ static inline void run_zeros_loop(const float *coeff, float *state, float *x, si
     float s2 = state[1];
     for (size_t i = 0; i < n; i++) {
         float u = unit_gain ? x[i] : g * x[i];
-        uint32_t ub = float_bits(u);
+        uint32_t ub = eml_float_bits(u);
         float y = u + s1;
         float acc = a1 * y;
         if (double_u) {
             float cu;
             /* |u| bits in [0x00800000, 0x7effffff]: exponent field 1..253. */
             if ((ub & ABS_MASK) - EXP_ONE < 0x7f000000u - EXP_ONE) {
-                cu = bits_float((ub + EXP_ONE) ^ c_sign);
+                cu = eml_bits_float((ub + EXP_ONE) ^ c_sign);
             } else {
                 cu = c * u;
             }
             acc = cu + acc;
         }
         s1 = acc + s2;
-        s2 = bits_float(ub ^ d_sign) + a2 * y;
+        s2 = eml_bits_float(ub ^ d_sign) + a2 * y;
         x[i] = y;
     }
     state[0] = s1;
@@ -187,9 +177,9 @@ static inline void run_zeros_loop(const float *coeff, float *state, float *x, si
  * array stays plain (b0, b1, b2, -a1, -a2) and eml_iir needs no extra
  * storage. Exact bit matches only: a near-miss takes the general kernel. */
 static int run_zeros(const float *coeff, float *state, float *x, size_t n) {
-    uint32_t b0 = float_bits(coeff[0]);
-    uint32_t b1 = float_bits(coeff[1]);
-    uint32_t b2 = float_bits(coeff[2]);
+    uint32_t b0 = eml_float_bits(coeff[0]);
+    uint32_t b1 = eml_float_bits(coeff[1]);
+    uint32_t b2 = eml_float_bits(coeff[2]);
     /* b0 normal with exponent field <= 253, so b0 + EXP_ONE is 2 * b0. */
     if ((b0 & ABS_MASK) - EXP_ONE >= 0x7f000000u - EXP_ONE) {
         return 0;
@@ -240,7 +230,7 @@ void eml_iir_run_int16(eml_iir *f, int16_t *values, size_t n) {
     while (n > 0) {
         size_t len = n < EML_IIR_INT16_BLOCK ? n : EML_IIR_INT16_BLOCK;
         for (size_t i = 0; i < len; i++) {
-            block[i] = (float)values[i];
+            block[i] = eml_int16_to_float(values[i]);
         }
         run_cascade(f, block, len);
         for (size_t i = 0; i < len; i++) {
