@@ -126,8 +126,7 @@ check: setup core-tests firmware $(FUZZERS)
 	@for a in $(ARCHS_TESTED); do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
 	$(PYTHON) tools/check.py
 
-bench: setup firmware
-	@for a in x64 armv7m; do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+bench: setup
 	@$(MAKE) --no-print-directory dist-all
 	$(PYTHON) tools/bench.py
 

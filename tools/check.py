@@ -7,9 +7,9 @@
    builtin (unix port), armv6m, armv7m, rv32imc (emulated boards).
 3. Host-side pytest tests of python/.
 
-A test file names the data it needs in a comment line `# needs: a.bin b.json`:
-files made by tests/reference/*.py (in build/testdata) or paths under
-../shared/data. A file that needs shared data that is absent is skipped, and
+A test file names the files it needs in a comment line `# needs: a.bin b.json`:
+helper modules beside it in tests/micropython, files made by
+tests/reference/*.py (in build/testdata), or paths under ../shared/data. A file that needs shared data that is absent is skipped, and
 says so.
 
     tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]

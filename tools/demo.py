@@ -13,7 +13,9 @@ import numpy as np
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, "bench"))
+sys.path.insert(0, os.path.join(TOP, "tools"))
 run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
+import bench  # noqa: E402  (tools/bench.py: runs bench/bench_trees.py on a target)
 import make_trees_bench  # noqa: E402
 
 
@@ -38,18 +40,13 @@ def main():
         print("   accuracy %.1f%% (scikit-learn %.1f%%); identical to scikit-learn on %d of %d rows"
               % (100 * np.mean(got == yte), 100 * np.mean(sk == yte), np.sum(got == sk), len(sk)))
 
-        files = [os.path.join(TOP, "bench", "timing.py"), os.path.join(work, "trees_bench.emlt"),
-                 os.path.join(work, "trees_bench_rows.bin")]
         results = {}
         for target in ("x64", "armv7m"):
             print("3. Timing on %s ..." % ("x64 (wall time)" if target == "x64"
                                            else "emulated Cortex-M3 (instruction counts)"))
-            status, out, err = run_tool.run(target, os.path.join(TOP, "bench", "bench_trees.py"),
-                                            files=files, icount=target != "x64")
-            if status != 0:
-                print(out, err)
+            results[target] = r = bench.bench("emlearn_trees", target)
+            if r is None:
                 return 1
-            results[target] = r = dict(line.split(None, 1) for line in out.splitlines() if " " in line)
             unit = "us" if target == "x64" else "instructions"
             print("   %s per predict: %s (pure-MicroPython walker: %s, %.0fx faster); batch: %s per row"
                   % (unit, fmt(r["module_per_predict"]), fmt(r["python_per_predict"]), float(r["speedup"]),
