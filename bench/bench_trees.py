@@ -34,25 +34,32 @@ N = 0
 
 
 def python_model():
+    # format version 2: narrow layout, int8 (T8) or int16 thresholds, u8 class records
     import struct
     h = struct.unpack_from("<4sBBBBHHIIII", data, 0)
-    n_trees, n_nodes = h[7], h[8]
+    flags, n_outputs, n_trees, n_nodes, n_leaf_words = h[3], h[6], h[7], h[8], h[9]
+    assert h[1] == 2 and h[2] == 0 and flags & 0x0B == 0  # classifier; not FLOAT, WIDE, C16
+    t8 = flags & 0x04
     pos = 32
     roots = list(struct.unpack_from("<%dH" % n_trees, data, pos))
     pos += (2 * n_trees + 3) & ~3
     feature = list(data[pos:pos + n_nodes])
     pos += (n_nodes + 3) & ~3
-    threshold = list(struct.unpack_from("<%dh" % n_nodes, data, pos))
-    pos += (2 * n_nodes + 3) & ~3
+    if t8:
+        threshold = list(struct.unpack_from("<%db" % n_nodes, data, pos))
+        pos += (n_nodes + 3) & ~3
+    else:
+        threshold = list(struct.unpack_from("<%dh" % n_nodes, data, pos))
+        pos += (2 * n_nodes + 3) & ~3
     left = list(struct.unpack_from("<%dH" % n_nodes, data, pos))
     pos += (2 * n_nodes + 3) & ~3
     right = list(struct.unpack_from("<%dH" % n_nodes, data, pos))
     pos += (2 * n_nodes + 3) & ~3
-    leaves = data[pos:]
-    return roots, feature, threshold, left, right, leaves, n_nodes
+    leaves = data[pos:pos + n_leaf_words]
+    return roots, feature, threshold, left, right, leaves, n_nodes, n_outputs
 
 
-ROOTS, FEATURE, THRESHOLD, LEFT, RIGHT, LEAVES, N_NODES = python_model()
+ROOTS, FEATURE, THRESHOLD, LEFT, RIGHT, LEAVES, N_NODES, N_OUTPUTS = python_model()
 
 
 def python_predict(x, votes):
@@ -62,14 +69,17 @@ def python_predict(x, votes):
         n = root
         while n < N_NODES:
             n = LEFT[n] if x[FEATURE[n]] < THRESHOLD[n] else RIGHT[n]
-        off = 2 * (n - N_NODES)
-        count = LEAVES[off] | (LEAVES[off + 1] << 8)
+        leaf = n - N_NODES
+        if leaf < N_OUTPUTS:  # a pure leaf: the class itself
+            votes[leaf] += 1.0
+            continue
+        off = leaf - N_OUTPUTS  # record n, class_0, count_0, ... in u8 words
+        count = LEAVES[off]
         total = 0
         for k in range(count):
-            total += LEAVES[off + 4 + 4 * k] | (LEAVES[off + 5 + 4 * k] << 8)
+            total += LEAVES[off + 2 + 2 * k]
         for k in range(count):
-            c = LEAVES[off + 2 + 4 * k] | (LEAVES[off + 3 + 4 * k] << 8)
-            votes[c] += (LEAVES[off + 4 + 4 * k] | (LEAVES[off + 5 + 4 * k] << 8)) / total
+            votes[LEAVES[off + 1 + 2 * k]] += LEAVES[off + 2 + 2 * k] / total
     best = 0
     for i in range(1, len(votes)):
         if votes[i] > votes[best]:

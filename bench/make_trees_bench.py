@@ -1,6 +1,7 @@
 """Writes the trees benchmark model (the published workload) and test rows into a folder:
 RandomForestClassifier(n_estimators=10, max_leaf_nodes=100, random_state=1) on digits,
-train_test_split(random_state=1), int16 thresholds."""
+train_test_split(random_state=1), integer thresholds (thresholds="int16"; digits are 0..16,
+so the file stores them as int8, flag T8, with u8 class records: format version 2)."""
 import os
 import sys
 

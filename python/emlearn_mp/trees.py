@@ -15,7 +15,13 @@ Decisions are reproduced exactly: scikit-learn goes left iff
 - ``thresholds='int16'``: t = floor(thr) + 1. Exact for every *integer* input;
   train on integer data (see :func:`fit_int16_scaling`/:func:`quantize_int16`).
   A split that no int16 value can take one way (t outside [-32768, 32767]) is
-  replaced by the child it always takes.
+  replaced by the child it always takes. When every t lies in [-128, 127] (8-bit
+  data such as images) the file stores int8 thresholds (flag ``T8``): same
+  decisions, one byte per node.
+
+Classifier leaves (format version 2): a pure leaf is encoded in its ref; any
+other leaf is a deduplicated, gcd-reduced record of u8 words, or u16 words
+(flag ``C16``) when a class, count or record length exceeds 255.
 
 Command line::
 
@@ -52,11 +58,13 @@ __all__ = [
 ]
 
 MAGIC = b"EMLT"
-VERSION = 1
+VERSION = 2
 KIND_CLASSES = 0
 KIND_VALUES = 1
 FLAG_FLOAT = 0x01
 FLAG_WIDE = 0x02
+FLAG_T8 = 0x04
+FLAG_C16 = 0x08
 COMBINE_MEAN = 0
 COMBINE_SUM = 1
 COMBINE_LOGISTIC = 2
@@ -67,7 +75,11 @@ assert HEADER.size == 32
 
 INT16_MIN = -32768
 INT16_MAX = 32767
+INT8_MIN = -128
+INT8_MAX = 127
+U8_MAX = 0xFF
 U16_MAX = 0xFFFF
+MAX_RECORD_SUM = 0xFFFF  # a record's counts sum to 1..65535
 NARROW_MAX_FEATURES = 256
 NARROW_MAX_REF = 0xFFFF
 
@@ -258,28 +270,33 @@ def _class_counts(tree: Any) -> np.ndarray | None:
     return counts.astype(np.int64)
 
 
-def _class_record(counts: Sequence[int]) -> tuple[int, ...]:
-    """``n, class, count, ...`` for the nonzero counts, divided by their gcd."""
-    nz = [(c, int(k)) for c, k in enumerate(counts) if k > 0]
-    if not nz:
-        raise ValueError("leaf with no samples")
+def _class_record(pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+    """``n, class, count, ...`` for (class, count > 0) pairs, counts divided by their gcd."""
     g = 0
-    for _, k in nz:
+    for _, k in pairs:
         g = math.gcd(g, k)
-    record: list[int] = [len(nz)]
-    for c, k in nz:
+    record: list[int] = [len(pairs)]
+    for c, k in pairs:
         record += [c, k // g]
     return tuple(record)
 
 
-def _scaled_counts(probabilities: np.ndarray) -> np.ndarray:
-    """Fallback: probabilities scaled so the largest is 65535 (approximate)."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    return np.rint(p / p.max() * U16_MAX).astype(np.int64)
+def _approximate_counts(weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` (all > 0), rounded to nearest, each >= 1,
+    summing to at most 65535 (the largest scale found that fits)."""
+    p = np.asarray(weights, dtype=np.float64)
+    p = p / p.sum()
+    scale = float(MAX_RECORD_SUM)
+    while True:
+        counts = np.maximum(np.rint(p * scale), 1).astype(np.int64)
+        excess = int(counts.sum()) - MAX_RECORD_SUM
+        if excess <= 0:
+            return counts
+        scale -= excess  # counts.sum() >= len(p) and n classes <= 65535: this ends
 
 
 class _LeafPool:
-    """Deduplicated leaf records, as a list of words (u16 ints or float32)."""
+    """Deduplicated leaf records, as a list of words (ints or float32)."""
 
     def __init__(self) -> None:
         self.words: list[Any] = []
@@ -298,16 +315,26 @@ class _LeafPool:
         return len(self._offsets)
 
 
+# A leaf before the final refs are known: (_PURE, class) or (_RECORD, pool offset).
+_PURE = 0
+_RECORD = 1
+
+
 class _LeafEncoder:
-    """Builds the pool record of a sklearn leaf for one ensemble."""
+    """Encodes the sklearn leaves of one ensemble (pure leaves or pool records)."""
 
     def __init__(self, ens: _Ensemble) -> None:
         self.ens = ens
         self.pool = _LeafPool()
         self._counts: dict[int, np.ndarray | None] = {}
-        self.approximated = False
+        self.n_non_integer = 0  # records approximated: counts not integers
+        self.n_over_sum = 0  # records approximated: reduced counts sum > 65535
 
-    def leaf(self, st: _SourceTree, node: int) -> int:
+    @property
+    def approximated(self) -> bool:
+        return bool(self.n_non_integer or self.n_over_sum)
+
+    def leaf(self, st: _SourceTree, node: int) -> tuple[int, int]:
         if self.ens.kind == KIND_CLASSES:
             return self._class_leaf(st.tree, node)
         values = np.asarray(st.tree.value[node, :, 0], dtype=np.float64)
@@ -315,22 +342,39 @@ class _LeafEncoder:
             values = values[:1]
         record = tuple(np.float32(st.scale * v) for v in values)
         key = np.array(record, dtype=np.float32).tobytes()
-        return self.pool.add(record, key)
+        return (_RECORD, self.pool.add(record, key))
 
-    def _class_leaf(self, tree: Any, node: int) -> int:
+    def _class_leaf(self, tree: Any, node: int) -> tuple[int, int]:
         tid = id(tree)
         if tid not in self._counts:
             self._counts[tid] = _class_counts(tree)
         counts = self._counts[tid]
+        if counts is not None:
+            row = counts[node]
+            classes = [c for c in range(len(row)) if row[c] > 0]
+        else:
+            weights = np.asarray(tree.value[node, 0, :], dtype=np.float64)
+            classes = [c for c in range(len(weights)) if weights[c] > 0]
+        if not classes:
+            raise ValueError("leaf with no samples")
+        if len(classes) == 1:
+            return (_PURE, classes[0])  # exact whatever the weights
         record = None
         if counts is not None:
-            record = _class_record(counts[node])
-            if max(record[2::2]) > U16_MAX:
+            record = _class_record([(c, int(counts[node][c])) for c in classes])
+            if sum(record[2::2]) > MAX_RECORD_SUM:
+                self.n_over_sum += 1
+                weights = np.array(record[2::2], dtype=np.float64)
                 record = None
+            else:
+                weights = None
+        else:
+            self.n_non_integer += 1
+            weights = weights[classes]
         if record is None:
-            self.approximated = True
-            record = _class_record(_scaled_counts(tree.value[node, 0, :]))
-        return self.pool.add(record, record)
+            approx = _approximate_counts(weights)
+            record = _class_record([(c, int(k)) for c, k in zip(classes, approx)])
+        return (_RECORD, self.pool.add(record, record))
 
 
 # ---------------------------------------------------------------------------
@@ -346,7 +390,12 @@ class _Flat:
     right: list[int]
     pool: list[Any]
     n_leaf_records: int
-    approximated: bool
+    n_non_integer: int
+    n_over_sum: int
+
+    @property
+    def approximated(self) -> bool:
+        return bool(self.n_non_integer or self.n_over_sum)
 
 
 def _taken_child(tree: Any, node: int, int16: bool) -> int:
@@ -368,14 +417,14 @@ def _taken_child(tree: Any, node: int, int16: bool) -> int:
 def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
     """Number the internal nodes in pre-order, tree after tree.
 
-    Leaf refs are kept as ``-(offset + 1)`` until n_nodes is known.
+    Leaf refs are kept as (_PURE, class) / (_RECORD, offset) until n_nodes is known.
     """
     enc = _LeafEncoder(ens)
     feature: list[int] = []
     threshold: list[int] = []
-    left: list[int] = []
-    right: list[int] = []
-    roots: list[int] = []
+    left: list[Any] = []
+    right: list[Any] = []
+    roots: list[Any] = []
     for st in ens.trees:
         tree = st.tree
         cl, cr = tree.children_left, tree.children_right
@@ -383,8 +432,9 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
         while stack:
             node, parent, side = stack.pop()
             node = _taken_child(tree, node, int16)
+            ref: Any
             if cl[node] == -1:
-                ref = -(enc.leaf(st, node) + 1)
+                ref = enc.leaf(st, node)
             else:
                 ref = len(feature)
                 thr = float(tree.threshold[node])
@@ -404,9 +454,14 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
             else:
                 right[parent] = ref
     n_nodes = len(feature)
+    # classifier records follow the n_outputs pure-leaf refs; values records start at n_nodes
+    record_base = n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0)
 
-    def fix(r: int) -> int:
-        return r if r >= 0 else n_nodes + (-r - 1)
+    def fix(r: Any) -> int:
+        if isinstance(r, int):
+            return r
+        tag, v = r
+        return n_nodes + v if tag == _PURE else record_base + v
 
     return _Flat(
         roots=[fix(r) for r in roots],
@@ -416,7 +471,8 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
         right=[fix(r) for r in right],
         pool=enc.pool.words,
         n_leaf_records=enc.pool.n_records,
-        approximated=enc.approximated,
+        n_non_integer=enc.n_non_integer,
+        n_over_sum=enc.n_over_sum,
     )
 
 
@@ -428,8 +484,14 @@ def _pad4(b: bytes) -> bytes:
     return b + bytes(-len(b) % 4)
 
 
-def _choose_wide(n_features: int, n_nodes: int, pool_len: int, wide: bool | None) -> bool:
-    fits_narrow = n_features <= NARROW_MAX_FEATURES and n_nodes + pool_len <= NARROW_MAX_REF
+def _ref_limit(ens: _Ensemble, n_nodes: int, pool_len: int) -> int:
+    """An upper bound of every ref: n_nodes (+ n_outputs for classifiers) + pool words."""
+    return n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0) + pool_len
+
+
+def _choose_wide(ens: _Ensemble, n_nodes: int, pool_len: int, wide: bool | None) -> bool:
+    fits_narrow = (ens.n_features <= NARROW_MAX_FEATURES
+                   and _ref_limit(ens, n_nodes, pool_len) <= NARROW_MAX_REF)
     if wide is None:
         return not fits_narrow
     if not wide and not fits_narrow:
@@ -440,9 +502,27 @@ def _choose_wide(n_features: int, n_nodes: int, pool_len: int, wide: bool | None
 def _pack(ens: _Ensemble, flat: _Flat, float_thresholds: bool, wide: bool) -> bytes:
     if ens.n_features > U16_MAX or ens.n_outputs > U16_MAX:
         raise ValueError("n_features and n_outputs must fit in u16")
+    if wide and _ref_limit(ens, len(flat.feature), len(flat.pool)) > 0xFFFFFFFF:
+        raise ValueError("model too large for u32 refs")
+    flags = (FLAG_FLOAT if float_thresholds else 0) | (FLAG_WIDE if wide else 0)
+    if float_thresholds:
+        thr_t = "<i4"
+    elif all(INT8_MIN <= t <= INT8_MAX for t in flat.threshold):
+        thr_t = "i1"
+        flags |= FLAG_T8
+    else:
+        assert all(INT16_MIN <= t <= INT16_MAX for t in flat.threshold)
+        thr_t = "<i2"
+    if ens.kind == KIND_CLASSES:
+        if flat.pool and max(flat.pool) > U8_MAX:
+            pool_t = "<u2"
+            flags |= FLAG_C16
+        else:
+            pool_t = "u1"
+    else:
+        pool_t = "<f4"
     ref_t = "<u4" if wide else "<u2"
     feat_t = "<u2" if wide else "u1"
-    thr_t = "<i4" if float_thresholds else "<i2"
     sections = [np.array(flat.roots, dtype=ref_t).tobytes()]
     if ens.kind == KIND_VALUES:
         sections.append(np.array([st.output for st in ens.trees], dtype="<u2").tobytes())
@@ -454,12 +534,9 @@ def _pack(ens: _Ensemble, flat: _Flat, float_thresholds: bool, wide: bool) -> by
         np.array(flat.threshold, dtype=thr_t).tobytes(),
         np.array(flat.left, dtype=ref_t).tobytes(),
         np.array(flat.right, dtype=ref_t).tobytes(),
-        np.array(flat.pool, dtype="<u2" if ens.kind == KIND_CLASSES else "<f4").tobytes(),
+        np.array(flat.pool, dtype=pool_t).tobytes(),
     ]
-    if not float_thresholds and flat.threshold:
-        assert INT16_MIN <= min(flat.threshold) and max(flat.threshold) <= INT16_MAX
     body = b"".join(_pad4(s) for s in sections)
-    flags = (FLAG_FLOAT if float_thresholds else 0) | (FLAG_WIDE if wide else 0)
     size = HEADER.size + len(body)
     header = HEADER.pack(
         MAGIC, VERSION, ens.kind, flags, ens.combine, ens.n_features, ens.n_outputs,
@@ -468,27 +545,38 @@ def _pack(ens: _Ensemble, flat: _Flat, float_thresholds: bool, wide: bool) -> by
     return header + body
 
 
+def _approximation_warning(flat: _Flat) -> str:
+    reasons = []
+    if flat.n_non_integer:
+        reasons.append(f"{flat.n_non_integer} leaf record(s) whose class weights are not "
+                       "integers (class_weight or sample_weight)")
+    if flat.n_over_sum:
+        reasons.append(f"{flat.n_over_sum} leaf record(s) whose class counts sum to more "
+                       f"than {MAX_RECORD_SUM}")
+    return ("approximated " + " and ".join(reasons) + f": counts scaled to sum <= "
+            f"{MAX_RECORD_SUM}, predict_proba is approximate (about 1e-5)")
+
+
 def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None) -> bytes:
-    """Serialize a fitted scikit-learn tree model (docs/trees-format.md).
+    """Serialize a fitted scikit-learn tree model (docs/trees-format.md, version 2).
 
     thresholds: ``'float'`` (exact for float32 inputs) or ``'int16'`` (exact
-    for integer inputs). wide: None picks the narrow layout when it fits;
-    True/False forces a layout (False raises if the model does not fit).
-    Warns when leaf class weights are not integers (e.g. class_weight or
-    sample_weight was used): those leaves are stored as probabilities scaled
-    to u16, which is accurate to about 1e-5.
+    for integer inputs; stored as int8 when every threshold fits). wide: None
+    picks the narrow layout when it fits; True/False forces a layout (False
+    raises if the model does not fit).
+    Warns (UserWarning) when a classifier leaf record cannot be stored
+    exactly: class weights that are not integers (class_weight or
+    sample_weight was used) or gcd-reduced counts summing to more than 65535.
+    Those records hold counts scaled to sum <= 65535 (rounded to nearest,
+    each >= 1), accurate to about 1e-5. Pure leaves are always exact.
     """
     if thresholds not in ("float", "int16"):
         raise ValueError("thresholds must be 'float' or 'int16'")
     ens = _describe(model)
     flat = _flatten(ens, int16=(thresholds == "int16"))
     if flat.approximated:
-        warnings.warn(
-            "leaf class weights are not integers (or overflow u16): stored as "
-            "probabilities scaled to 65535, predict_proba is approximate",
-            stacklevel=2,
-        )
-    use_wide = _choose_wide(ens.n_features, len(flat.feature), len(flat.pool), wide)
+        warnings.warn(_approximation_warning(flat), stacklevel=2)
+    use_wide = _choose_wide(ens, len(flat.feature), len(flat.pool), wide)
     return _pack(ens, flat, thresholds == "float", use_wide)
 
 
@@ -527,7 +615,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     conv.add_argument("model", help="pickle (or joblib) file with a fitted estimator")
     conv.add_argument("output", help="binary model file to write (.emlt)")
     conv.add_argument("--csv", metavar="OUT_CSV", help="also write emlearn's CSV format")
-    conv.add_argument("--int16", action="store_true", help="int16 thresholds (integer inputs)")
+    conv.add_argument("--int16", action="store_true", help="integer thresholds for integer inputs (int16, or int8 when every one fits)")
     conv.add_argument("--wide", action="store_true", help="force the WIDE layout")
     info = sub.add_parser("info", help="describe a binary (.emlt) or CSV model file")
     info.add_argument("file")

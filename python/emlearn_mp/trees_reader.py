@@ -1,9 +1,11 @@
 """Independent reader, validator and numpy reference predictor for emlearn_trees files.
 
-Written from docs/trees-format.md alone (it shares no code with the writer in
-:mod:`emlearn_mp.trees`), so that tests comparing :func:`predict_binary` with
-scikit-learn check the file, not the writer against itself. It follows the
-device semantics: float32 arithmetic, trees summed in file order.
+Written from docs/trees-format.md (version 2) alone (it shares no code with the
+writer in :mod:`emlearn_mp.trees`), so that tests comparing
+:func:`predict_binary` with scikit-learn check the file, not the writer against
+itself. It follows the device semantics: float32 arithmetic and trees summed in
+file order for values models; the integer accumulation of the spec, bit for bit,
+for classifiers.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ParsedModel", "parse_model", "model_info", "predict_binary"]
+__all__ = ["ParsedModel", "parse_model", "model_info", "predict_binary", "classifier_accumulators"]
 
 _HEADER = struct.Struct("<4sBBBBHHIIIII")
+_VERSION = 2
+_FLOAT, _WIDE, _T8, _C16 = 0x01, 0x02, 0x04, 0x08
 _ALL = 0xFFFF
 _INT32_MAX = 0x7FFFFFFF
+_MAX_RECORD_SUM = 65535
 
 
 @dataclass
@@ -42,15 +47,29 @@ class ParsedModel:
     left: np.ndarray
     right: np.ndarray
     pool: np.ndarray
-    leaf_offsets: np.ndarray  # distinct leaf record offsets referenced
+    pure_leaves: np.ndarray  # distinct pure-leaf classes referenced (kind 0)
+    leaf_offsets: np.ndarray  # distinct leaf record pool offsets referenced
 
     @property
     def float_thresholds(self) -> bool:
-        return bool(self.flags & 1)
+        return bool(self.flags & _FLOAT)
 
     @property
     def wide(self) -> bool:
-        return bool(self.flags & 2)
+        return bool(self.flags & _WIDE)
+
+    @property
+    def int8_thresholds(self) -> bool:
+        return bool(self.flags & _T8)
+
+    @property
+    def u16_records(self) -> bool:
+        return bool(self.flags & _C16)
+
+    @property
+    def record_base(self) -> int:
+        """Leaf refs L = ref - n_nodes >= record_base are pool records at L - record_base."""
+        return self.n_outputs if self.kind == 0 else 0
 
 
 def _align4(n: int) -> int:
@@ -70,16 +89,22 @@ def parse_model(data: bytes) -> ParsedModel:
      n_leaf_words, size, reserved) = _HEADER.unpack_from(data, 0)
     if magic != b"EMLT":
         _fail("bad magic")
-    if version != 1:
+    if version != _VERSION:
         _fail(f"unsupported version {version}")
     if kind > 1:
         _fail(f"unknown kind {kind}")
-    if flags & ~0x03:
+    if flags & ~(_FLOAT | _WIDE | _T8 | _C16):
         _fail(f"unknown flags 0x{flags:02x}")
+    if (flags & _T8) and (flags & _FLOAT):
+        _fail("flag T8 (int8 thresholds) together with FLOAT")
+    if (flags & _C16) and kind != 0:
+        _fail("flag C16 (u16 class records) on a values model")
     if combine > 3:
         _fail(f"unknown combine {combine}")
     if kind == 0 and combine != 0:
         _fail("classifier models must use combine 0")
+    if combine == 2 and n_outputs != 2:
+        _fail("combine 2 (logistic) needs n_outputs 2")
     if reserved != 0:
         _fail("reserved field is not 0")
     if size != len(data):
@@ -90,12 +115,21 @@ def parse_model(data: bytes) -> ParsedModel:
         _fail("n_features is 0")
     if n_outputs < 1:
         _fail("n_outputs is 0")
-    wide = bool(flags & 2)
-    float_thr = bool(flags & 1)
+    wide = bool(flags & _WIDE)
     if not wide and n_features > 256:
         _fail("n_features > 256 needs the WIDE layout")
 
     ref_t = "<u4" if wide else "<u2"
+    if flags & _FLOAT:
+        thr_t = "<i4"
+    elif flags & _T8:
+        thr_t = "i1"
+    else:
+        thr_t = "<i2"
+    if kind == 1:
+        pool_t = "<f4"
+    else:
+        pool_t = "<u2" if flags & _C16 else "u1"
     layout: list[tuple[str, int, str]] = [("roots", n_trees, ref_t)]
     if kind == 1:
         layout.append(("tree_output", n_trees, "<u2"))
@@ -103,10 +137,10 @@ def parse_model(data: bytes) -> ParsedModel:
         layout.append(("init", n_outputs, "<f4"))
     layout += [
         ("feature", n_nodes, "<u2" if wide else "u1"),
-        ("threshold", n_nodes, "<i4" if float_thr else "<i2"),
+        ("threshold", n_nodes, thr_t),
         ("left", n_nodes, ref_t),
         ("right", n_nodes, ref_t),
-        ("leaves", n_leaf_words, "<f4" if kind == 1 else "<u2"),
+        ("leaves", n_leaf_words, pool_t),
     ]
     sections: dict[str, np.ndarray] = {}
     offset = _HEADER.size
@@ -140,8 +174,10 @@ def parse_model(data: bytes) -> ParsedModel:
             _fail(f"{name} child of node {int(idx[back][0])} does not name a later node")
 
     refs = np.concatenate([roots, left, right])
-    leaf_refs = refs[refs >= n_nodes] - n_nodes
-    offsets = np.unique(leaf_refs)
+    leaves = np.unique(refs[refs >= n_nodes] - n_nodes)  # L values
+    base = n_outputs if kind == 0 else 0
+    pure = leaves[leaves < base]
+    offsets = leaves[leaves >= base] - base
     if offsets.size and int(offsets.max()) >= n_leaf_words:
         _fail("leaf ref outside the leaf pool")
     if kind == 0:
@@ -160,7 +196,7 @@ def parse_model(data: bytes) -> ParsedModel:
         tree_output=None if tree_output is None else tree_output.astype(np.int64),
         init=None if init is None else init.astype(np.float32),
         feature=feature, threshold=sections["threshold"].astype(np.int64),
-        left=left, right=right, pool=pool, leaf_offsets=offsets,
+        left=left, right=right, pool=pool, pure_leaves=pure, leaf_offsets=offsets,
     )
 
 
@@ -174,15 +210,19 @@ def _check_class_record(pool: np.ndarray, o: int, n_outputs: int) -> None:
     counts = pool[o + 2:o + 2 + 2 * n:2]
     if int(classes.max()) >= n_outputs:
         _fail(f"leaf record at {o} names a class >= n_outputs")
-    if int(counts.astype(np.int64).sum()) == 0:
+    total = int(counts.astype(np.int64).sum())
+    if total == 0:
         _fail(f"leaf record at {o} has zero counts")
+    if total > _MAX_RECORD_SUM:
+        _fail(f"leaf record at {o}: counts sum to {total} > {_MAX_RECORD_SUM}")
 
 
 def model_info(data: bytes | str) -> dict[str, Any]:
     """Summary of a model file.
 
-    bytes: a binary model (validated): size, layout and counts, including
-    n_leaves, the number of distinct leaf records.
+    bytes: a binary model (validated): size, layout, threshold and record word
+    types, and counts: n_leaves (distinct leaves referenced: pure leaves plus
+    records), n_leaf_records (distinct pool records) and n_leaf_words.
     str: an emlearn CSV model: size and the capacities n_trees, n_nodes,
     n_leaves to pass to ``emlearn_trees.new(n_trees, n_nodes, n_leaves)``.
     """
@@ -205,18 +245,32 @@ def model_info(data: bytes | str) -> dict[str, Any]:
             "n_leaves": counts["l"],
         }
     m = parse_model(data)
+    if m.float_thresholds:
+        thresholds = "float"
+    else:
+        thresholds = "int8" if m.int8_thresholds else "int16"
+    if m.kind == 1:
+        records = "float32"
+    else:
+        records = "u16" if m.u16_records else "u8"
     return {
         "format": "binary",
+        "version": _VERSION,
         "size": m.size,
         "kind": ("classifier", "values")[m.kind],
         "combine": ("mean", "sum", "logistic", "softmax")[m.combine],
-        "thresholds": "float" if m.float_thresholds else "int16",
+        "thresholds": thresholds,
+        "records": records,
         "layout": "wide" if m.wide else "narrow",
+        "flags": "0x%02x (%s)" % (m.flags, " ".join(
+            name for bit, name in ((_FLOAT, "FLOAT"), (_WIDE, "WIDE"), (_T8, "T8"), (_C16, "C16"))
+            if m.flags & bit) or "none"),
         "n_features": m.n_features,
         "n_outputs": m.n_outputs,
         "n_trees": m.n_trees,
         "n_nodes": m.n_nodes,
-        "n_leaves": int(m.leaf_offsets.size),
+        "n_leaves": int(m.pure_leaves.size + m.leaf_offsets.size),
+        "n_leaf_records": int(m.leaf_offsets.size),
         "n_leaf_words": m.n_leaf_words,
     }
 
@@ -249,8 +303,8 @@ def _input_values(m: ParsedModel, X: np.ndarray) -> np.ndarray:
     return f.astype(np.int64)
 
 
-def _leaf_offsets(m: ParsedModel, values: np.ndarray, root: int) -> np.ndarray:
-    """Pool offset of the leaf each sample reaches from ``root``."""
+def _leaf_refs(m: ParsedModel, values: np.ndarray, root: int) -> np.ndarray:
+    """L = ref - n_nodes of the leaf each sample reaches from ``root``."""
     n = values.shape[0]
     idx = np.full(n, root, dtype=np.int64)
     active = np.nonzero(idx < m.n_nodes)[0]
@@ -263,13 +317,34 @@ def _leaf_offsets(m: ParsedModel, values: np.ndarray, root: int) -> np.ndarray:
     return idx - m.n_nodes
 
 
-def _class_distribution(m: ParsedModel, o: int) -> np.ndarray:
+def _class_increments(m: ParsedModel, L: int, S: int) -> np.ndarray:
+    """What a tree reaching leaf L adds to the accumulators (spec: combining trees)."""
+    inc = np.zeros(m.n_outputs, dtype=np.int64)
+    if L < m.n_outputs:
+        inc[L] = S
+        return inc
+    o = L - m.n_outputs
     n = int(m.pool[o])
-    classes = m.pool[o + 1:o + 1 + 2 * n:2].astype(np.int64)
-    counts = m.pool[o + 2:o + 2 + 2 * n:2].astype(np.float32)
-    dist = np.zeros(m.n_outputs, dtype=np.float32)
-    np.add.at(dist, classes, counts / np.float32(counts.sum()))
-    return dist
+    pairs = [(int(m.pool[o + 1 + 2 * j]), int(m.pool[o + 2 + 2 * j])) for j in range(n)]
+    N = sum(c for _, c in pairs)
+    q, r = divmod(S, N)
+    for k, c in pairs:
+        inc[k] += c * q + (c * r) // N
+    return inc
+
+
+def classifier_accumulators(m: ParsedModel, values: np.ndarray) -> np.ndarray:
+    """The u32 accumulators acc (n, n_outputs) of a kind-0 model, as int64."""
+    S = (1 << 31) // m.n_trees
+    n = values.shape[0]
+    acc = np.zeros((n, m.n_outputs), dtype=np.int64)
+    for root in m.roots.tolist():
+        leaves = _leaf_refs(m, values, int(root))
+        distinct, which = np.unique(leaves, return_inverse=True)
+        table = np.stack([_class_increments(m, int(L), S) for L in distinct.tolist()])
+        acc += table[which.reshape(-1)]
+    assert int(acc.max(initial=0)) <= 1 << 31  # n_trees * S <= 2^31 fits a u32
+    return acc
 
 
 def predict_binary(data: bytes, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
@@ -277,8 +352,9 @@ def predict_binary(data: bytes, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
     outputs are class probabilities for classifiers (kind 0, or combine 2/3)
     and values for regressors; classes is the argmax index per sample (of the
-    outputs for kind 0, of the raw sums for combine 2/3), None for regressors.
-    X: 2-D array; integer dtype means int16 inputs, anything else float32.
+    integer accumulators for kind 0, of the raw sums for combine 2/3), None
+    for regressors. X: 2-D array; integer dtype means int16 inputs, anything
+    else float32.
     """
     m = parse_model(data)
     X = np.asarray(X)
@@ -286,24 +362,22 @@ def predict_binary(data: bytes, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
         raise ValueError(f"X must have shape (n, {m.n_features})")
     values = _input_values(m, X)
     n = X.shape[0]
+    if m.kind == 0:
+        acc = classifier_accumulators(m, values)
+        # acc <= 2^31 is exact in float64 and so is the scaling; float32 rounds to nearest
+        outputs = (acc.astype(np.float64) * 2.0 ** -31).astype(np.float32)
+        return outputs, np.argmax(acc, axis=1)
     sums = np.zeros((n, m.n_outputs), dtype=np.float32)
     if m.combine != 0:
         sums += m.init
-    if m.kind == 0:
-        table = np.zeros((m.n_leaf_words, m.n_outputs), dtype=np.float32)
-        for o in m.leaf_offsets.tolist():
-            table[o] = _class_distribution(m, int(o))
-        for root in m.roots.tolist():
-            sums += table[_leaf_offsets(m, values, int(root))]
-    else:
-        pool = m.pool.astype(np.float32)
-        for t, root in enumerate(m.roots.tolist()):
-            offs = _leaf_offsets(m, values, int(root))
-            out = int(m.tree_output[t])
-            if out == _ALL:
-                sums += pool[offs[:, None] + np.arange(m.n_outputs)]
-            else:
-                sums[:, out] += pool[offs]
+    pool = m.pool.astype(np.float32)
+    for t, root in enumerate(m.roots.tolist()):
+        offs = _leaf_refs(m, values, int(root))
+        out = int(m.tree_output[t])
+        if out == _ALL:
+            sums += pool[offs[:, None] + np.arange(m.n_outputs)]
+        else:
+            sums[:, out] += pool[offs]
     if m.combine == 0:
         outputs = (sums / np.float32(m.n_trees)).astype(np.float32)
     elif m.combine == 1:
@@ -314,10 +388,5 @@ def predict_binary(data: bytes, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
     else:
         e = np.exp(sums - sums.max(axis=1, keepdims=True))
         outputs = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
-    if m.kind == 0:
-        classes = np.argmax(outputs, axis=1)
-    elif m.combine in (2, 3):
-        classes = np.argmax(sums, axis=1)
-    else:
-        classes = None
+    classes = np.argmax(sums, axis=1) if m.combine in (2, 3) else None
     return outputs, classes

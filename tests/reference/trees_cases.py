@@ -18,7 +18,7 @@ from sklearn import datasets, ensemble, tree
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
-from emlearn_mp import trees, trees_badmodels, trees_csv  # noqa: E402
+from emlearn_mp import trees, trees_badmodels, trees_reader  # noqa: E402
 
 N_ROWS = 10
 
@@ -51,6 +51,16 @@ def estimators(task, multi_output):
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=6, max_depth=2, random_state=1)
     return models
+
+
+def check_reader(data, rows, expected, classes, name):
+    """The independent reader (the spec's semantics, bit for bit for classifiers)
+    must meet the device tests' tolerance on these rows, or the data is inconsistent."""
+    out, cls = trees_reader.predict_binary(data, rows)
+    if np.any(np.abs(out - expected) > 1e-6 + 2e-6 * np.abs(expected)):
+        raise SystemExit("%s: reader outputs differ from scikit-learn" % name)
+    if cls is not None and not np.array_equal(cls, classes):
+        raise SystemExit("%s: reader classes %s != scikit-learn %s" % (name, cls, classes))
 
 
 class Blob:
@@ -101,6 +111,7 @@ def main(outdir):
                 else:
                     expected = model.predict(rows).astype(np.float32).reshape(len(rows), -1)
                     classes = np.full(len(rows), -1, dtype=np.int16)
+                check_reader(data, rows, expected, classes, "%s-%s-%s" % (name, kind, mode))
                 group = "digits" if name == "digits" else task
                 put = blobs[group].put
                 cases[group].append({
