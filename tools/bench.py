@@ -65,6 +65,7 @@ def report_trees(target, r):
     print("  emlearn_trees %s: %s %s per predict, %s per row in batch; pure MicroPython %s; %.0fx faster"
           % (target, r["module_per_predict"], unit, r["module_per_row_batch"], r["python_per_predict"],
              float(r["speedup"])))
+    print("                (the timing loop and a call of a no-op native method: %s %s)" % (r["call_overhead"], unit))
     print("                model %s B; heap when loaded: %s B in place%s"
           % (r["model_bytes"], r["heap_in_place"],
              ", %s B copied into RAM" % r["heap_copied"] if r["heap_copied"] != "-1" else ""))

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "eml_common.h"
+
 /* 2^k as a float, for -149 <= k <= 127 (built from its bit pattern). */
 static inline float eml_pow2i(int32_t k) {
     union { uint32_t u; float f; } v;
@@ -25,19 +27,23 @@ static inline float eml_pow2i(int32_t k) {
  * relative) scaled by 2^k. Overflows to +inf above 88.72, and underflows
  * through the subnormals to 0 below -103.97. NaN propagates. */
 static inline float eml_expf(float x) {
-    if (x != x) {
-        return x;
+    /* Range checks, rounding and subtraction work on the bit pattern or by
+     * adding the negation (eml_common.h): on soft-float targets each float
+     * compare, conversion or subtraction would link another libgcc helper. */
+    const uint32_t b = eml_float_bits(x);
+    const uint32_t a = b & EML_ABS_MASK;
+    if (a > EML_EXP_MASK) {
+        return x;                               /* NaN */
     }
-    if (x > 88.72283f) {
-        return eml_pow2i(127) * 2.0f;
+    if (b < EML_SIGN_BIT && a > 0x42b17217u) {  /* x > 88.72283 */
+        return eml_bits_float(EML_EXP_MASK);    /* +inf */
     }
-    if (x < -103.972f) {
+    if (b >= EML_SIGN_BIT && a > 0x42cff1aau) { /* x < -103.972 */
         return 0.0f;
     }
-    const float t = x * 1.44269504f;
-    const int32_t k = (int32_t)(t + (t >= 0.0f ? 0.5f : -0.5f));
-    const float kf = (float)k;
-    const float r = (x - kf * 0.693145751953125f) - kf * 1.42860677e-06f;
+    const int32_t k = eml_float_to_int16(x * 1.44269504f);     /* |k| <= 150 */
+    const float kf = eml_int16_to_float(k);
+    const float r = eml_sub(eml_sub(x, kf * 0.693145751953125f), kf * 1.42860677e-06f);
     float p = 1.0f / 720.0f;
     p = p * r + 1.0f / 120.0f;
     p = p * r + 1.0f / 24.0f;

@@ -1,5 +1,7 @@
 /* Tree-ensemble predictor, loader and emlearn-compatible builder.
  * See eml_trees.h and docs/trees-format.md. */
+#include <string.h>
+
 #include "eml_trees.h"
 #include "eml_math.h" /* eml_expf: a native module cannot link the host's libm */
 
@@ -9,11 +11,6 @@
         } \
         return (status); \
     } while (0)
-
-typedef union {
-    float f;
-    uint32_t u;
-} eml_trees_bits;
 
 static uint32_t rd32(const uint8_t *p) {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
@@ -30,52 +27,59 @@ static int32_t u2s(uint32_t u) {
 }
 
 int32_t eml_trees_key(float f) {
-    eml_trees_bits v;
-    v.f = f;
-    uint32_t b = v.u;
-    if ((b & 0x7fffffffu) > 0x7f800000u) {
+    uint32_t b = eml_float_bits(f);
+    if ((b & EML_ABS_MASK) > EML_EXP_MASK) {
         return INT32_MAX;       /* NaN */
     }
-    if (b == 0x80000000u) {
+    if (b == EML_SIGN_BIT) {
         b = 0;                  /* -0.0 */
     }
     return u2s(b ^ ((0u - (b >> 31)) >> 1));
 }
 
+/* On the bit pattern: float compares and conversions would be libgcc calls
+ * on soft-float targets. */
 int32_t eml_trees_floor_sat(float f) {
-    if (!(f < 32767.0f)) {
-        return 32767;           /* also NaN */
+    const uint32_t b = eml_float_bits(f);
+    const uint32_t a = b & EML_ABS_MASK;
+    const int neg = (b >> 31) != 0;
+    if (a > EML_EXP_MASK) {
+        return 32767;                       /* NaN goes right */
     }
-    if (f < -32768.0f) {
-        return -32769;
+    if (a >= 0x47000000u) {                 /* |f| >= 2^15, or infinite */
+        return !neg ? 32767 : (a == 0x47000000u ? -32768 : -32769);
     }
-    int32_t i = (int32_t)f;     /* truncates toward zero */
-    if ((float)i > f) {
-        i--;
+    if (a < 0x3f800000u) {                  /* |f| < 1 */
+        return (neg && a != 0) ? -1 : 0;
     }
-    return i;
+    const uint32_t shift = 150u - (a >> 23);   /* 9..23 */
+    const uint32_t m = (a & 0x007fffffu) | 0x00800000u;
+    const int32_t i = (int32_t)(m >> shift);
+    if (!neg) {
+        return i;
+    }
+    return -i - (((m & ((1u << shift) - 1u)) != 0) ? 1 : 0);
 }
 
 /* ------------------------------------------------------------------------ */
-/* Tree walks, specialised per (features x refs x thresholds x input): a loop
- * of integer loads and one compare per node. Validation guarantees that every
- * child index is greater than its node, so the loop ends. Returns the leaf's
- * pool offset. */
+/* Tree walks: a loop of integer loads and one compare per node. Validation
+ * guarantees that every child index is greater than its node, so the loop
+ * ends. They return the leaf value L = ref - n_nodes. The common layouts
+ * get a specialised loop; every other combination takes walk_any. */
 
 typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const void *x);
 
 #define EML_TREES_SAME(v) ((int32_t)(v))
-#define EML_TREES_KEY_I16(v) eml_trees_key((float)(v))
 
-#define EML_TREES_WALK(name, FT, RT, TT, XT, CONV) \
+#define EML_TREES_WALK(name, TT, XT, CONV) \
     static uint32_t name(const eml_trees *m, uint32_t tree, const void *xv) { \
         const XT *x = (const XT *)xv; \
-        const FT *feature = (const FT *)m->features; \
+        const uint8_t *feature = (const uint8_t *)m->features; \
         const TT *threshold = (const TT *)m->thresholds; \
-        const RT *left = (const RT *)m->left; \
-        const RT *right = (const RT *)m->right; \
+        const uint16_t *left = (const uint16_t *)m->left; \
+        const uint16_t *right = (const uint16_t *)m->right; \
         const uint32_t n_nodes = m->n_nodes; \
-        uint32_t ref = ((const RT *)m->roots)[tree]; \
+        uint32_t ref = ((const uint16_t *)m->roots)[tree]; \
         if (ref < n_nodes) { \
             do { /* rotated by hand: -Os would add a branch per node */ \
                 const int32_t v = CONV(x[feature[ref]]); \
@@ -85,14 +89,243 @@ typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const v
         return ref - n_nodes; \
     }
 
-EML_TREES_WALK(walk_i16_n_i16, uint8_t, uint16_t, int16_t, int16_t, EML_TREES_SAME)
-EML_TREES_WALK(walk_i16_w_i16, uint16_t, uint32_t, int16_t, int16_t, EML_TREES_SAME)
-EML_TREES_WALK(walk_key_n_i16, uint8_t, uint16_t, int32_t, int16_t, EML_TREES_KEY_I16)
-EML_TREES_WALK(walk_key_w_i16, uint16_t, uint32_t, int32_t, int16_t, EML_TREES_KEY_I16)
-EML_TREES_WALK(walk_i16_n_f, uint8_t, uint16_t, int16_t, float, eml_trees_floor_sat)
-EML_TREES_WALK(walk_i16_w_f, uint16_t, uint32_t, int16_t, float, eml_trees_floor_sat)
-EML_TREES_WALK(walk_key_n_f, uint8_t, uint16_t, int32_t, float, eml_trees_key)
-EML_TREES_WALK(walk_key_w_f, uint16_t, uint32_t, int32_t, float, eml_trees_key)
+EML_TREES_WALK(walk_i16, int16_t, int16_t, EML_TREES_SAME)
+EML_TREES_WALK(walk_i8, int8_t, int16_t, EML_TREES_SAME)
+EML_TREES_WALK(walk_key_f, int32_t, float, eml_trees_key)
+
+static uint32_t get_ref(const void *refs, int wide, uint32_t i) {
+    return wide ? ((const uint32_t *)refs)[i] : ((const uint16_t *)refs)[i];
+}
+
+static int32_t threshold_at(const eml_trees *m, uint32_t i) {
+    if (m->flags & EML_TREES_FLAG_FLOAT) {
+        return ((const int32_t *)m->thresholds)[i];
+    }
+    if (m->flags & EML_TREES_FLAG_T8) {
+        return ((const int8_t *)m->thresholds)[i];
+    }
+    return ((const int16_t *)m->thresholds)[i];
+}
+
+static int32_t input_at(const eml_trees *m, const void *x, int is_float, uint32_t f) {
+    const int key = (m->flags & EML_TREES_FLAG_FLOAT) != 0;
+    if (is_float) {
+        const float v = ((const float *)x)[f];
+        return key ? eml_trees_key(v) : eml_trees_floor_sat(v);
+    }
+    const int32_t v = ((const int16_t *)x)[f];
+    return key ? eml_trees_key(eml_int16_to_float(v)) : v;
+}
+
+static uint32_t walk_any(const eml_trees *m, uint32_t tree, const void *x, int is_float) {
+    const int wide = (m->flags & EML_TREES_FLAG_WIDE) != 0;
+    uint32_t ref = get_ref(m->roots, wide, tree);
+    while (ref < m->n_nodes) {
+        const uint32_t f = wide ? ((const uint16_t *)m->features)[ref]
+            : ((const uint8_t *)m->features)[ref];
+        const int left = input_at(m, x, is_float, f) < threshold_at(m, ref);
+        ref = get_ref(left ? m->left : m->right, wide, ref);
+    }
+    return ref - m->n_nodes;
+}
+
+static eml_trees_walk_fn fast_walk(const eml_trees *m, int is_float) {
+    const unsigned layout = m->flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE | EML_TREES_FLAG_T8);
+    if (layout == 0 && !is_float) {
+        return walk_i16;
+    }
+    if (layout == EML_TREES_FLAG_T8 && !is_float) {
+        return walk_i8;
+    }
+    if (layout == EML_TREES_FLAG_FLOAT && is_float) {
+        return walk_key_f;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Classifier votes, in integers (docs/trees-format.md, "Combining trees").
+ * The accumulators live in the caller's output floats; memcpy keeps that
+ * free of aliasing questions and compiles to plain loads and stores. */
+
+static uint32_t acc_get(const float *out, uint32_t k) {
+    uint32_t u;
+    memcpy(&u, out + k, sizeof u);
+    return u;
+}
+
+static void acc_set(float *out, uint32_t k, uint32_t u) {
+    memcpy(out + k, &u, sizeof u);
+}
+
+static uint32_t pool_word(const eml_trees *m, uint32_t i) {
+    return (m->flags & EML_TREES_FLAG_C16) ? ((const uint16_t *)m->leaves)[i]
+        : ((const uint8_t *)m->leaves)[i];
+}
+
+/* Sum of a record's counts; 0 when a class is out of range (validation). */
+static uint32_t record_total(const eml_trees *m, uint32_t off) {
+    const uint32_t n = pool_word(m, off);
+    uint32_t total = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        if (pool_word(m, off + 1 + 2 * j) >= m->n_outputs) {
+            return 0;
+        }
+        total += pool_word(m, off + 2 + 2 * j);
+    }
+    return total;
+}
+
+/* Add count_j * share / total, rounded down, to each class of the record:
+ * share = q * total + r, so that is count_j * q + count_j * r / total, with
+ * count_j * r < total^2 <= 65535^2 in 32 bits. Validation has checked the
+ * classes and that total is 1..65535. */
+#define EML_TREES_VOTE_RECORD(WT) do { \
+        const WT *rec = (const WT *)m->leaves + off; \
+        const uint32_t n = rec[0]; \
+        uint32_t total = 0; \
+        for (uint32_t j = 0; j < n; j++) { \
+            total += rec[2 + 2 * j]; \
+        } \
+        const uint32_t q = m->share / total; \
+        const uint32_t r = m->share - q * total; \
+        for (uint32_t j = 0; j < n; j++) { \
+            const uint32_t k = rec[1 + 2 * j]; \
+            const uint32_t c = rec[2 + 2 * j]; \
+            acc_set(out, k, acc_get(out, k) + c * q + (c * r) / total); \
+        } \
+    } while (0)
+
+static void vote_record(const eml_trees *m, uint32_t off, float *out) {
+    if (m->flags & EML_TREES_FLAG_C16) {
+        EML_TREES_VOTE_RECORD(uint16_t);
+    } else {
+        EML_TREES_VOTE_RECORD(uint8_t);
+    }
+}
+
+/* A tree's vote for leaf value `leaf`: a pure leaf, or a record. */
+static void vote(const eml_trees *m, uint32_t leaf, float *out) {
+    if (leaf < m->n_outputs) {
+        acc_set(out, leaf, acc_get(out, leaf) + m->share);
+    } else {
+        vote_record(m, leaf - m->n_outputs, out);
+    }
+}
+
+/* Kept out of the caller so the walk has every register to itself: inlined
+ * into eml_trees_predict, GCC spills the array pointers and the node step
+ * grows from 9 to 12 Cortex-M3 instructions. */
+#if defined(__GNUC__)
+#define EML_TREES_NOINLINE __attribute__((noinline))
+#else
+#define EML_TREES_NOINLINE
+#endif
+
+/* Every tree's vote, for the common narrow layouts: the walk of
+ * EML_TREES_WALK inlined with the model's fields in registers. */
+#define EML_TREES_VOTES(name, TT, XT, CONV) \
+    static EML_TREES_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
+        const XT *x = (const XT *)xv; \
+        const uint8_t *feature = (const uint8_t *)m->features; \
+        const TT *threshold = (const TT *)m->thresholds; \
+        const uint16_t *left = (const uint16_t *)m->left; \
+        const uint16_t *right = (const uint16_t *)m->right; \
+        const uint16_t *roots = (const uint16_t *)m->roots; \
+        const uint32_t n_nodes = m->n_nodes; \
+        const uint32_t n_out = m->n_outputs; \
+        for (uint32_t t = 0; t < m->n_trees; t++) { \
+            uint32_t ref = roots[t]; \
+            if (ref < n_nodes) { \
+                do { /* rotated by hand, as in EML_TREES_WALK */ \
+                    const int32_t v = CONV(x[feature[ref]]); \
+                    ref = (v < (int32_t)threshold[ref]) ? left[ref] : right[ref]; \
+                } while (ref < n_nodes); \
+            } \
+            const uint32_t leaf = ref - n_nodes; \
+            if (leaf < n_out) { \
+                acc_set(out, leaf, acc_get(out, leaf) + m->share); \
+            } else { \
+                vote_record(m, leaf - n_out, out); \
+            } \
+        } \
+    }
+
+EML_TREES_VOTES(votes_i16, int16_t, int16_t, EML_TREES_SAME)
+EML_TREES_VOTES(votes_i8, int8_t, int16_t, EML_TREES_SAME)
+EML_TREES_VOTES(votes_key_f, int32_t, float, eml_trees_key)
+
+/* Index of the top bit of u > 0, without a libgcc __clzsi2 call where the
+ * target has no CLZ instruction (Cortex-M0, RV32 without Zbb). */
+static uint32_t top_bit(uint32_t u) {
+#if defined(__x86_64__) || defined(__ARM_FEATURE_CLZ)
+    return 31u - (uint32_t)__builtin_clz(u);
+#else
+    uint32_t b = 0;
+    for (uint32_t s = 16; s != 0; s >>= 1) {
+        if (u >> s) {
+            u >>= s;
+            b += s;
+        }
+    }
+    return b;
+#endif
+}
+
+/* u * 2^-31 as the nearest float (ties to even), from the integer bits. */
+static float from_q31(uint32_t u) {
+    if (u == 0) {
+        return 0.0f;
+    }
+    const uint32_t top = top_bit(u);
+    uint32_t mant;
+    if (top <= 23) {
+        mant = u << (23 - top);             /* exact */
+    } else {
+        const uint32_t drop = top - 23;
+        const uint32_t half = 1u << (drop - 1);
+        const uint32_t rest = u & ((half << 1) - 1u);
+        mant = u >> drop;
+        if (rest > half || (rest == half && (mant & 1u))) {
+            mant++;                         /* may carry into the exponent: fine */
+        }
+    }
+    /* value = 1.m * 2^(top - 31); the implicit bit of mant adds one to the exponent */
+    return eml_bits_float(((top + 127u - 31u - 1u) << 23) + mant);
+}
+
+static int32_t classify(const eml_trees *m, const void *x, int is_float,
+    eml_trees_walk_fn walk, float *out) {
+    const uint32_t n_out = m->n_outputs;
+    for (uint32_t k = 0; k < n_out; k++) {
+        acc_set(out, k, 0);
+    }
+    if (walk == walk_i16) {
+        votes_i16(m, x, out);
+    } else if (walk == walk_i8) {
+        votes_i8(m, x, out);
+    } else if (walk == walk_key_f) {
+        votes_key_f(m, x, out);
+    } else {
+        for (uint32_t t = 0; t < m->n_trees; t++) {
+            vote(m, walk_any(m, t, x, is_float), out);
+        }
+    }
+    int32_t best = 0;
+    uint32_t best_acc = acc_get(out, 0);
+    for (uint32_t k = 0; k < n_out; k++) {
+        const uint32_t a = acc_get(out, k);
+        if (a > best_acc) {
+            best_acc = a;
+            best = (int32_t)k;
+        }
+        out[k] = from_q31(a);
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Regressors and gradient boosting: float leaf values. */
 
 /* Index of the largest value (first on ties; NaN counts as largest, like
  * numpy.argmax), comparing order keys so no float compares are needed. */
@@ -109,85 +342,42 @@ static int32_t argmax_keys(const float *v, uint32_t n) {
     return best;
 }
 
-static eml_status predict(const eml_trees *m, const void *x, eml_trees_walk_fn walk,
-    float *out, int32_t *class_out) {
+static int32_t regress(const eml_trees *m, const void *x, int is_float,
+    eml_trees_walk_fn walk, float *out) {
     const uint32_t n_out = m->n_outputs;
+    const float *pool = (const float *)m->leaves;
     int32_t best = -1;
-    eml_trees_bits v;
 
-    if (m->n_trees == 0) {
-        return EML_ERR_VALUE;
-    }
     for (uint32_t k = 0; k < n_out; k++) {
         out[k] = (m->init != NULL) ? m->init[k] : 0.0f;
     }
     for (uint32_t t = 0; t < m->n_trees; t++) {
-        const uint32_t off = walk(m, t, x);
-        if (m->kind == EML_TREES_KIND_CLASSIFIER) {
-            const uint16_t *rec = (const uint16_t *)m->leaves + off;
-            const uint32_t n = rec[0];
-            if (m->pure) {
-                /* Every record is `1, c, count`: count votes as integers in
-                 * the bit patterns of out[] (0.0f is all zero bits). */
-                v.f = out[rec[1]];
-                v.u++;
-                out[rec[1]] = v.f;
-            } else if (n == 1) {
-                out[rec[1]] += 1.0f;
-            } else {
-                uint32_t total = 0;
-                for (uint32_t j = 0; j < n; j++) {
-                    total += rec[2 + 2 * j];
-                }
-                const float w = 1.0f / (float)total;
-                for (uint32_t j = 0; j < n; j++) {
-                    out[rec[1 + 2 * j]] += (float)rec[2 + 2 * j] * w;
-                }
+        const float *rec = pool + (walk ? walk(m, t, x) : walk_any(m, t, x, is_float));
+        const uint32_t to = m->tree_output[t];
+        if (to == EML_TREES_ALL_OUTPUTS) {
+            for (uint32_t k = 0; k < n_out; k++) {
+                out[k] += rec[k];
             }
         } else {
-            const float *rec = (const float *)m->leaves + off;
-            const uint32_t to = m->tree_output[t];
-            if (to == EML_TREES_ALL_OUTPUTS) {
-                for (uint32_t k = 0; k < n_out; k++) {
-                    out[k] += rec[k];
-                }
-            } else {
-                out[to] += rec[0];
-            }
+            out[to] += rec[0];
         }
     }
     if (m->combine == EML_TREES_COMBINE_MEAN) {
-        uint32_t best_votes = 0;
         for (uint32_t k = 0; k < n_out; k++) {
-            if (m->pure) {
-                v.f = out[k];
-                if (v.u > best_votes) {
-                    best_votes = v.u;
-                    best = (int32_t)k;
-                }
-                out[k] = (float)v.u;
-            }
-            v.f = out[k];
-            if ((v.u << 1) != 0) {      /* +-0 stays: no soft-float calls */
-                out[k] *= m->inv_trees;
-            }
-        }
-        if (m->kind == EML_TREES_KIND_CLASSIFIER && !m->pure) {
-            best = argmax_keys(out, n_out);
+            out[k] *= m->inv_trees;
         }
     } else if (m->combine == EML_TREES_COMBINE_LOGISTIC) {
         /* validated: n_outputs == 2 */
-        const float r = out[1];
         best = argmax_keys(out, 2);
-        const float s = 1.0f / (1.0f + eml_expf(-r));
-        out[0] = 1.0f - s;
+        const float s = 1.0f / (1.0f + eml_expf(eml_neg(out[1])));
+        out[0] = 1.0f + eml_neg(s);
         out[1] = s;
     } else if (m->combine == EML_TREES_COMBINE_SOFTMAX) {
         best = argmax_keys(out, n_out);
         const float top = out[best];
         float sum = 0.0f;
         for (uint32_t k = 0; k < n_out; k++) {
-            out[k] = eml_expf(out[k] - top);
+            out[k] = eml_expf(out[k] + eml_neg(top));
             sum += out[k];
         }
         const float scale = 1.0f / sum;
@@ -195,75 +385,52 @@ static eml_status predict(const eml_trees *m, const void *x, eml_trees_walk_fn w
             out[k] *= scale;
         }
     }
+    return best;
+}
+
+eml_status eml_trees_predict(const eml_trees *m, const void *x, int is_float,
+    float *out, int32_t *class_out) {
+    if (m->n_trees == 0) {
+        return EML_ERR_VALUE;
+    }
+    const eml_trees_walk_fn walk = fast_walk(m, is_float);
+    const int32_t best = (m->kind == EML_TREES_KIND_CLASSIFIER)
+        ? classify(m, x, is_float, walk, out) : regress(m, x, is_float, walk, out);
     if (class_out != NULL) {
         *class_out = best;
     }
     return EML_OK;
 }
 
-eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
-    float *out, int32_t *class_out) {
-    eml_trees_walk_fn walk;
-    switch (m->flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE)) {
-    case 0: walk = walk_i16_n_i16; break;
-    case EML_TREES_FLAG_WIDE: walk = walk_i16_w_i16; break;
-    case EML_TREES_FLAG_FLOAT: walk = walk_key_n_i16; break;
-    default: walk = walk_key_w_i16; break;
-    }
-    return predict(m, x, walk, out, class_out);
-}
-
-eml_status eml_trees_predict_float(const eml_trees *m, const float *x,
-    float *out, int32_t *class_out) {
-    eml_trees_walk_fn walk;
-    switch (m->flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE)) {
-    case 0: walk = walk_i16_n_f; break;
-    case EML_TREES_FLAG_WIDE: walk = walk_i16_w_f; break;
-    case EML_TREES_FLAG_FLOAT: walk = walk_key_n_f; break;
-    default: walk = walk_key_w_f; break;
-    }
-    return predict(m, x, walk, out, class_out);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Validation shared by load and the builder. */
 
-static uint32_t get_ref(const void *refs, int wide, uint32_t i) {
-    return wide ? ((const uint32_t *)refs)[i] : ((const uint16_t *)refs)[i];
-}
-
 /* NULL when ref is acceptable from a node whose child nodes must be >= min_node. */
 static const char *check_ref(const eml_trees *m, uint32_t ref, uint32_t min_node,
-    uint32_t rec_len, int *impure) {
+    uint32_t rec_len) {
     if (ref < m->n_nodes) {
         return (ref < min_node) ? "node child index not after its node" : NULL;
     }
-    const uint32_t off = ref - m->n_nodes;
+    uint32_t off = ref - m->n_nodes;
     const uint32_t avail = m->n_leaf_words;
-    if (off >= avail) {
-        return "child or leaf ref out of range";
-    }
     if (m->kind == EML_TREES_KIND_CLASSIFIER) {
-        const uint16_t *rec = (const uint16_t *)m->leaves + off;
-        const uint32_t n = rec[0];
-        uint32_t total = 0;
+        if (off < m->n_outputs) {
+            return NULL;                    /* pure leaf */
+        }
+        off -= m->n_outputs;
+        if (off >= avail) {
+            return "child or leaf ref out of range";
+        }
+        const uint32_t n = pool_word(m, off);
         if (n == 0 || (avail - off - 1) / 2 < n) {
             return "leaf record empty or past end of pool";
         }
-        for (uint32_t j = 0; j < n; j++) {
-            if (rec[1 + 2 * j] >= m->n_outputs) {
-                return "leaf class out of range";
-            }
-            total += rec[2 + 2 * j];
+        const uint32_t total = record_total(m, off);
+        if (total == 0 || total > 65535u) {
+            return "leaf record class out of range or counts not summing to 1..65535";
         }
-        if (total == 0) {
-            return "leaf counts sum to 0";
-        }
-        if (n != 1) {
-            *impure = 1;
-        }
-    } else if (avail - off < rec_len) {
-        return "leaf record past end of pool";
+    } else if (off >= avail || avail - off < rec_len) {
+        return "child or leaf ref out of range";
     }
     return NULL;
 }
@@ -271,7 +438,6 @@ static const char *check_ref(const eml_trees *m, uint32_t ref, uint32_t min_node
 static const char *validate(eml_trees *m) {
     const int wide = (m->flags & EML_TREES_FLAG_WIDE) != 0;
     uint32_t rec_len = 1;
-    int impure = 0;
     const char *bad = NULL;
 
     if (m->n_trees == 0 || m->n_features == 0 || m->n_outputs == 0) {
@@ -302,15 +468,15 @@ static const char *validate(eml_trees *m) {
         if (f >= m->n_features) {
             return "node feature out of range";
         }
-        bad = check_ref(m, get_ref(m->left, wide, i), i + 1, rec_len, &impure);
+        bad = check_ref(m, get_ref(m->left, wide, i), i + 1, rec_len);
         if (bad == NULL) {
-            bad = check_ref(m, get_ref(m->right, wide, i), i + 1, rec_len, &impure);
+            bad = check_ref(m, get_ref(m->right, wide, i), i + 1, rec_len);
         }
     }
     for (uint32_t t = 0; t < m->n_trees && bad == NULL; t++) {
-        bad = check_ref(m, get_ref(m->roots, wide, t), 0, rec_len, &impure);
+        bad = check_ref(m, get_ref(m->roots, wide, t), 0, rec_len);
     }
-    m->pure = (m->kind == EML_TREES_KIND_CLASSIFIER && !impure) ? 1 : 0;
+    m->share = 0x80000000u / m->n_trees;
     m->inv_trees = 1.0f / (float)m->n_trees;
     return bad;
 }
@@ -333,7 +499,7 @@ static uint32_t section(uint32_t *off, uint32_t count, unsigned shift) {
 
 static const char *parse(eml_trees *t, const uint8_t *data, size_t length,
     eml_status *st) {
-    const eml_trees_bits one = { 1.0f };
+    const uint32_t one = 1;
 
     *st = EML_ERR_VALUE;
     if (((uintptr_t)data & 3u) != 0) {
@@ -347,14 +513,14 @@ static const char *parse(eml_trees *t, const uint8_t *data, size_t length,
         return "file size does not match the header";
     }
     *st = EML_ERR_FORMAT;
-    if (*(const uint8_t *)&one.u != 0) {
+    if (*(const uint8_t *)&one != 1) {
         return "big-endian host not supported";
     }
     if (rd32(data) != 0x544c4d45u) {
         return "bad magic (not an EMLT model)";
     }
-    if (data[4] != 1) {
-        return "unsupported format version";
+    if (data[4] != EML_TREES_VERSION) {
+        return "unsupported format version (this module reads version 2)";
     }
     t->kind = data[5];
     t->flags = data[6];
@@ -362,8 +528,11 @@ static const char *parse(eml_trees *t, const uint8_t *data, size_t length,
     if (t->kind > EML_TREES_KIND_VALUES || t->combine > EML_TREES_COMBINE_SOFTMAX) {
         return "unknown kind or combine";
     }
-    if ((t->flags & ~(EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE)) != 0 || rd32(data + 28) != 0) {
-        return "unknown flag bits or reserved field not 0";
+    const unsigned flags = t->flags;
+    if ((flags & ~0xfu) != 0 || rd32(data + 28) != 0
+        || (flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_T8)) == (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_T8)
+        || ((flags & EML_TREES_FLAG_C16) && t->kind != EML_TREES_KIND_CLASSIFIER)) {
+        return "unknown or conflicting flag bits, or reserved field not 0";
     }
     t->n_features = rd16(data + 8);
     t->n_outputs = rd16(data + 10);
@@ -371,18 +540,19 @@ static const char *parse(eml_trees *t, const uint8_t *data, size_t length,
     t->n_nodes = rd32(data + 16);
     t->n_leaf_words = rd32(data + 20);
 
-    const unsigned wide = (t->flags & EML_TREES_FLAG_WIDE) ? 1u : 0u;
+    const unsigned wide = (flags & EML_TREES_FLAG_WIDE) ? 1u : 0u;
     const unsigned values = t->kind;
+    const unsigned thr_shift = (flags & EML_TREES_FLAG_FLOAT) ? 2u : (flags & EML_TREES_FLAG_T8) ? 0u : 1u;
+    const unsigned leaf_shift = values ? 2u : (flags & EML_TREES_FLAG_C16) ? 1u : 0u;
     uint32_t off = EML_TREES_HEADER_SIZE;
     const uint32_t o_roots = section(&off, t->n_trees, 1u + wide);
     const uint32_t o_tree_output = values ? section(&off, t->n_trees, 1) : 0;
     const uint32_t o_init = t->combine ? section(&off, t->n_outputs, 2) : 0;
     const uint32_t o_features = section(&off, t->n_nodes, wide);
-    const uint32_t o_thresholds = section(&off, t->n_nodes,
-        (t->flags & EML_TREES_FLAG_FLOAT) ? 2u : 1u);
+    const uint32_t o_thresholds = section(&off, t->n_nodes, thr_shift);
     const uint32_t o_left = section(&off, t->n_nodes, 1u + wide);
     const uint32_t o_right = section(&off, t->n_nodes, 1u + wide);
-    const uint32_t o_leaves = section(&off, t->n_leaf_words, 1u + values);
+    const uint32_t o_leaves = section(&off, t->n_leaf_words, leaf_shift);
     if (off == EML_TREES_TOO_BIG || off > length) {
         *st = EML_ERR_SIZE;
         return "sections extend past the end of the file";
@@ -411,10 +581,7 @@ eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
         bad = validate(&t);
     }
     if (bad != NULL) {
-        if (reason != NULL) {
-            *reason = bad;
-        }
-        return st;
+        FAIL(st, bad);
     }
     *m = t;
     return EML_OK;
@@ -427,11 +594,11 @@ typedef struct {
     uint32_t roots, tree_output, features, thresholds, left, right, leaves, end;
 } eml_trees_layout;
 
-/* Narrow refs must hold every ref of a full builder (nodes, then 2 words per
- * class leaf record: records overlap, the pool is 1, c0, 1, c1, ..., 1) plus
- * the invalid marker 0xffff that finish gives a dangling emlearn index. */
+/* Narrow refs must hold every ref of a full builder (nodes, then a leaf per
+ * regression leaf or class) plus the invalid marker 0xffff that finish gives
+ * a dangling emlearn index. */
 static int builder_wide(uint32_t max_nodes, uint32_t max_leaves) {
-    return (uint64_t)max_nodes + 2u * (uint64_t)max_leaves > 65534u;
+    return (uint64_t)max_nodes + (uint64_t)max_leaves > 65534u;
 }
 
 static void builder_layout(uint32_t max_trees, uint32_t max_nodes, uint32_t max_leaves,
@@ -443,9 +610,7 @@ static void builder_layout(uint32_t max_trees, uint32_t max_nodes, uint32_t max_
     l->thresholds = section(&off, max_nodes, 1);
     l->left = section(&off, max_nodes, 1u + wide);
     l->right = section(&off, max_nodes, 1u + wide);
-    /* a float per leaf while building; 2 u16 per leaf, plus 1, when finished */
     l->leaves = section(&off, max_leaves, 2);
-    l->end = section(&off, 1, 2);
     l->end = off;
 }
 
@@ -478,7 +643,7 @@ eml_status eml_trees_builder_init(eml_trees_builder *b, void *storage,
     b->thresholds = s + l.thresholds;
     b->left = s + l.left;
     b->right = s + l.right;
-    b->leaves = s + l.leaves;
+    b->leaves = (float *)(void *)(s + l.leaves);
     b->max_trees = max_trees;
     b->max_nodes = max_nodes;
     b->max_leaves = max_leaves;
@@ -571,33 +736,46 @@ eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
     return EML_OK;
 }
 
-/* Leaf values are kept as float bytes until finish; byte access keeps the
- * in-place conversion to u16 records free of aliasing questions. */
 eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
     const char **reason) {
-    eml_trees_bits v;
     const eml_status st = builder_check(b, b->n_leaves, b->max_leaves, "more leaves than max_leaves", reason);
     if (st != EML_OK) {
         return st;
     }
-    uint8_t *p = b->leaves + 4u * b->n_leaves++;
-    v.f = value;
-    for (unsigned j = 0; j < 4; j++) {
-        p[j] = (uint8_t)(v.u >> (8 * j));
-    }
+    b->leaves[b->n_leaves++] = value;
     return EML_OK;
 }
 
-/* emlearn child c of node i (or root, i = 0) as a ref; a dangling index gives
- * `bad`, which validation rejects. */
+/* A class leaf value as a class index, or -1 when it is not an integer in
+ * 0..65534 (checked on the bits: no soft-float compares). */
+static int32_t leaf_class(float v) {
+    const uint32_t a = eml_float_bits(v);
+    if (a == 0) {
+        return 0;
+    }
+    if (a < 0x3f800000u || a >= 0x477fff00u) {  /* negative, < 1, >= 65535, NaN */
+        return -1;
+    }
+    const uint32_t shift = 150u - (a >> 23);
+    const uint32_t m = (a & 0x007fffffu) | 0x00800000u;
+    return (m & ((1u << shift) - 1u)) ? -1 : (int32_t)(m >> shift);
+}
+
+/* emlearn child c of node i (or root, i = 0) as a ref; a dangling index, a
+ * bad class or a ref that does not fit gives `bad`, which validation rejects. */
 static uint32_t convert_raw(const eml_trees_builder *b, int32_t c, uint32_t i,
-    uint32_t step, uint32_t bad) {
+    int regress, uint32_t bad) {
     if (c >= 0) {
         const uint32_t j = i + (uint32_t)c;
         return (j < b->n_nodes) ? j : bad;
     }
-    const uint32_t ref = b->n_nodes + step * (uint32_t)(-(c + 1));
-    return (ref < bad) ? ref : bad;
+    const uint32_t leaf = (uint32_t)(-(c + 1));
+    if (leaf >= b->n_leaves) {
+        return bad;
+    }
+    const int32_t v = regress ? (int32_t)leaf : leaf_class(b->leaves[leaf]);
+    const uint32_t ref = b->n_nodes + (uint32_t)v;
+    return (v < 0 || ref >= bad) ? bad : ref;
 }
 
 eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
@@ -605,7 +783,6 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     const unsigned wide = b->wide;
     const uint32_t bad = wide ? 0xffffffffu : 0xffffu;
     eml_trees *t = &b->model;
-    eml_trees_bits v;
 
     if (b->finished == 1) {
         *m = b->model;
@@ -618,29 +795,25 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
         FAIL(EML_ERR_VALUE, "n_features and n_classes not set");
     }
     const int regress = (b->leaf_bits == 32 || b->n_classes == 0);
-    const uint32_t step = regress ? 1u : 2u;
 
     /* Convert in place (total: dangling indices become `bad`), then validate.
      * The raw data is gone afterwards, so a failed builder stays failed. */
     b->finished = 2;
+    /* `bad` is not always invalid: with narrow refs and n_nodes + n_classes >
+     * 0xffff it names a pure leaf, so remember that it was used. */
+    int dangling = 0;
     for (uint32_t i = 0; i < b->n_nodes; i++) {
-        put_ref(b->left, wide, i, convert_raw(b, get_raw(b->left, wide, i), i, step, bad));
-        put_ref(b->right, wide, i, convert_raw(b, get_raw(b->right, wide, i), i, step, bad));
+        const uint32_t l = convert_raw(b, get_raw(b->left, wide, i), i, regress, bad);
+        const uint32_t r = convert_raw(b, get_raw(b->right, wide, i), i, regress, bad);
+        dangling |= (l == bad) | (r == bad);
+        put_ref(b->left, wide, i, l);
+        put_ref(b->right, wide, i, r);
     }
     for (uint32_t k = 0; k < b->n_trees; k++) {
-        put_ref(b->roots, wide, k, convert_raw(b, get_raw(b->roots, wide, k), 0, step, bad));
+        const uint32_t root = convert_raw(b, get_raw(b->roots, wide, k), 0, regress, bad);
+        dangling |= (root == bad);
+        put_ref(b->roots, wide, k, root);
         ((uint16_t *)(void *)b->tree_output)[k] = EML_TREES_ALL_OUTPUTS;
-    }
-    if (!regress) {
-        uint16_t *w = (uint16_t *)(void *)b->leaves;
-        for (uint32_t k = 0; k < b->n_leaves; k++) {
-            /* read the float bytes, then overwrite them with `1, c` */
-            v.u = rd32(b->leaves + 4u * k);
-            const int ok = v.f >= 0.0f && v.f < 65535.0f && (float)(int32_t)v.f == v.f;
-            w[2 * k + 1] = ok ? (uint16_t)(int32_t)v.f : 0xffffu;   /* 0xffff: rejected */
-            w[2 * k] = 1;
-        }
-        w[2 * b->n_leaves] = 1;
     }
     t->kind = regress ? EML_TREES_KIND_VALUES : EML_TREES_KIND_CLASSIFIER;
     t->flags = wide ? EML_TREES_FLAG_WIDE : 0;
@@ -649,7 +822,7 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     t->n_outputs = regress ? 1 : (uint16_t)b->n_classes;
     t->n_trees = b->n_trees;
     t->n_nodes = b->n_nodes;
-    t->n_leaf_words = b->n_leaves * step + (regress ? 0u : 1u);
+    t->n_leaf_words = regress ? b->n_leaves : 0;    /* class leaves are all pure refs */
     t->roots = b->roots;
     t->tree_output = regress ? (const uint16_t *)(const void *)b->tree_output : NULL;
     t->init = NULL;
@@ -659,189 +832,13 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     t->right = b->right;
     t->leaves = b->leaves;
     const char *why = validate(t);
+    if (why == NULL && dangling) {
+        why = "child or leaf ref out of range";
+    }
     if (why != NULL) {
         FAIL(EML_ERR_FORMAT, why);
     }
     b->finished = 1;
     *m = *t;
     return EML_OK;
-}
-
-/* ------------------------------------------------------------------------ */
-/* CSV lines */
-
-typedef struct {
-    uint32_t mant;      /* first 9 significant digits */
-    int32_t exp10;      /* value = mant * 10^exp10 */
-    int neg;
-} eml_trees_dec;
-
-static int is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-
-/* [blanks][sign]digits[.digits][e[sign]digits][blanks] in s[0, n), with
- * only [sign]digits when !frac. Returns 0 when malformed. */
-static int parse_dec(const char *s, size_t n, int frac, eml_trees_dec *d) {
-    size_t i = 0;
-    int any = 0, digits = 0;
-    d->mant = 0;
-    d->exp10 = 0;
-    d->neg = 0;
-    while (n > 0 && is_blank(s[n - 1])) {
-        n--;
-    }
-    while (i < n && is_blank(s[i])) {
-        i++;
-    }
-    if (i < n && (s[i] == '-' || s[i] == '+')) {
-        d->neg = (s[i] == '-');
-        i++;
-    }
-    for (int part = 0; part < 2; part++) {
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            const uint32_t v = (uint32_t)(s[i] - '0');
-            any = 1;
-            if (d->mant != 0 || v != 0) {
-                if (digits < 9) {
-                    d->mant = d->mant * 10u + v;
-                    digits++;
-                    d->exp10 -= part;
-                } else {
-                    d->exp10 += 1 - part;   /* integer digit beyond precision */
-                }
-            } else {
-                d->exp10 -= part;           /* leading zero after the point */
-            }
-            if (d->exp10 < -100000) {
-                return 0;
-            }
-        }
-        if (part == 1 || !frac || i >= n || s[i] != '.') {
-            break;
-        }
-        i++;
-    }
-    if (any && frac && i < n && (s[i] == 'e' || s[i] == 'E')) {
-        eml_trees_dec e;
-        if (!parse_dec(s + i + 1, n - i - 1, 0, &e) || e.exp10 != 0 || e.mant > 100000u) {
-            return 0;
-        }
-        d->exp10 += e.neg ? -(int32_t)e.mant : (int32_t)e.mant;
-        i = n;
-    }
-    return any && i == n;
-}
-
-/* Integer value, truncated toward zero and saturated to +-2^30 (outside
- * every field's range). */
-static int32_t dec_trunc(const eml_trees_dec *d) {
-    uint32_t v = d->mant;
-    for (int32_t e = d->exp10; e > 0 && v != 0; e--) {
-        v = (v >= (1u << 30) / 10u) ? (1u << 30) : v * 10u;
-    }
-    for (int32_t e = d->exp10; e < 0 && v != 0; e++) {
-        v /= 10u;
-    }
-    return d->neg ? -(int32_t)v : (int32_t)v;
-}
-
-/* Within a few ulps: one rounding for mant, one per step of up to 10^10. */
-static float dec_float(const eml_trees_dec *d) {
-    float f = (float)d->mant;
-    int32_t e = d->exp10;
-    while (e != 0 && f != 0.0f && eml_isfinite(f)) {
-        const int32_t k = (e > 10) ? 10 : (e < -10) ? -10 : e;
-        float p = 1.0f;
-        for (int32_t j = (k < 0) ? -k : k; j > 0; j--) {
-            p *= 10.0f;
-        }
-        f = (k > 0) ? f * p : f / p;
-        e -= k;
-    }
-    return d->neg ? -f : f;
-}
-
-eml_status eml_trees_csv_line(eml_trees_builder *b, const char *line,
-    size_t len, const char **reason) {
-    const char *end = line + len;
-    const char *p = line;
-    eml_trees_dec d[4];
-
-    while (end > line && (end[-1] == '\n' || end[-1] == '\r')) {
-        end--;
-    }
-    if (end == line) {
-        return EML_OK;
-    }
-    const char *comma = p;
-    while (comma < end && *comma != ',') {
-        comma++;
-    }
-    while (p < comma && is_blank(*p)) {
-        p++;
-    }
-    size_t kl = (size_t)(comma - p);
-    while (kl > 0 && is_blank(p[kl - 1])) {
-        kl--;
-    }
-    /* kind: f c l r n, or b for lb / lf */
-    char kind = (kl == 1) ? p[0] : 0;
-    if (kl == 2 && p[0] == 'l' && (p[1] == 'b' || p[1] == 'f')) {
-        kind = 'b';
-    }
-    if (kind == 0 || (kind != 'b' && kind != 'f' && kind != 'c' && kind != 'l'
-            && kind != 'r' && kind != 'n')) {
-        FAIL(EML_ERR_FORMAT, "unknown CSV line kind");
-    }
-    const unsigned want = (kind == 'n') ? 4u : 1u;
-    for (unsigned j = 0; j < want; j++) {
-        if (comma == end) {
-            FAIL(EML_ERR_FORMAT, "too few fields in CSV line");
-        }
-        p = comma + 1;
-        for (comma = p; comma < end && *comma != ','; comma++) {
-        }
-        /* decimal: an l value, the n value; integers elsewhere */
-        const int frac = (kind == 'l') || (kind == 'n' && j == 1);
-        if (!parse_dec(p, (size_t)(comma - p), frac, &d[j])) {
-            FAIL(EML_ERR_FORMAT, "malformed number in CSV line");
-        }
-    }
-    if (comma != end) {
-        FAIL(EML_ERR_FORMAT, "too many fields in CSV line");
-    }
-    const int32_t v = dec_trunc(&d[0]);
-    if (b->finished) {
-        FAIL(EML_ERR_VALUE, "model already finished");
-    }
-    if (kind == 'b') {
-        if (!(v == 0 || v == 1 || v == 32)) {
-            FAIL(EML_ERR_VALUE, "leaf bits not supported (0 or 32)");
-        }
-        b->leaf_bits = (v == 32) ? 32 : 0;
-        return EML_OK;
-    }
-    if (kind == 'f' || kind == 'c') {
-        if (!in_range(v, kind == 'f' ? 1 : 0, 65535)) {
-            FAIL(EML_ERR_VALUE, "n_features or n_classes out of range");
-        }
-        *(kind == 'f' ? &b->n_features : &b->n_classes) = v;
-        return EML_OK;
-    }
-    if (b->n_features < 0 || b->n_classes < 0) {
-        FAIL(EML_ERR_FORMAT, "f and c lines must come before l, r and n");
-    }
-    if (kind == 'l') {
-        const float f = dec_float(&d[0]);
-        if (!eml_isfinite(f)) {
-            FAIL(EML_ERR_VALUE, "leaf value out of float range");
-        }
-        return eml_trees_builder_addleaf(b, f, reason);
-    }
-    if (kind == 'r') {
-        return eml_trees_builder_addroot(b, v, reason);
-    }
-    return eml_trees_builder_addnode(b, dec_trunc(&d[2]), dec_trunc(&d[3]), v,
-        dec_trunc(&d[1]), reason);
 }

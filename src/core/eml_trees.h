@@ -1,6 +1,7 @@
-/* Tree-ensemble predictor for the emlearn_trees binary format, version 1
- * (docs/trees-format.md), plus a builder that accepts emlearn's CSV / builder
- * calls and produces the same in-memory model.
+/* Tree-ensemble predictor for the emlearn_trees binary format, version 2
+ * (docs/trees-format.md), plus a builder that accepts emlearn-micropython's
+ * builder calls (new / setdata / addroot / addnode / addleaf) and produces
+ * the same in-memory model.
  *
  * The model is used in place: eml_trees only points into the caller's buffer
  * (a loaded file, or the builder's storage), which must outlive it. Nothing is
@@ -14,13 +15,16 @@
 #include "eml_common.h"
 
 #define EML_TREES_HEADER_SIZE 32u
+#define EML_TREES_VERSION 2u
 
 /* header kind */
-#define EML_TREES_KIND_CLASSIFIER 0u    /* leaves are u16 class-count records */
+#define EML_TREES_KIND_CLASSIFIER 0u    /* leaves are classes or u8/u16 class-count records */
 #define EML_TREES_KIND_VALUES 1u        /* leaves are float32 records */
 /* header flags */
 #define EML_TREES_FLAG_FLOAT 1u         /* thresholds are int32 keys of float32 */
 #define EML_TREES_FLAG_WIDE 2u          /* u16 features, u32 refs */
+#define EML_TREES_FLAG_T8 4u            /* int8 thresholds */
+#define EML_TREES_FLAG_C16 8u           /* classifier records in u16 words */
 /* header combine */
 #define EML_TREES_COMBINE_MEAN 0u
 #define EML_TREES_COMBINE_SUM 1u
@@ -33,21 +37,21 @@ typedef struct {
     uint8_t kind;
     uint8_t flags;
     uint8_t combine;
-    uint8_t pure;               /* derived: classifier whose reachable records all have n == 1 */
     uint16_t n_features;
     uint16_t n_outputs;
     uint32_t n_trees;
     uint32_t n_nodes;
     uint32_t n_leaf_words;
-    float inv_trees;            /* derived: 1 / n_trees */
+    uint32_t share;             /* derived: floor(2^31 / n_trees), a tree's whole vote */
+    float inv_trees;            /* derived: 1 / n_trees, for regressors */
     const void *roots;          /* n_trees refs: uint16_t, or uint32_t when WIDE */
     const uint16_t *tree_output;/* n_trees, only for kind 1 (else NULL) */
     const float *init;          /* n_outputs, only when combine != 0 (else NULL) */
     const void *features;       /* n_nodes: uint8_t, or uint16_t when WIDE */
-    const void *thresholds;     /* n_nodes: int16_t, or int32_t keys when FLOAT */
+    const void *thresholds;     /* n_nodes: int16_t, int8_t (T8) or int32_t keys (FLOAT) */
     const void *left;           /* n_nodes refs */
     const void *right;          /* n_nodes refs */
-    const void *leaves;         /* n_leaf_words: uint16_t (kind 0) or float (kind 1) */
+    const void *leaves;         /* n_leaf_words: uint8_t, uint16_t (C16) or float (kind 1) */
 } eml_trees;
 
 /* Check a model file of `length` bytes at `data` and point m into it.
@@ -62,16 +66,25 @@ typedef struct {
 eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
     const char **reason);
 
-/* Predict one sample of m->n_features values. Writes m->n_outputs floats to out
- * (the caller guarantees room). *class_out (if not NULL) is set to the index
- * of the largest output (the first on ties, like numpy.argmax) for classifiers
- * (kind 0), to the argmax of the raw sums (init + leaf values) for combine 2
- * and 3, and to -1 for regressors.
- * EML_ERR_VALUE: m is not a loaded model (n_trees == 0). */
-eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
+/* Predict one sample of m->n_features values, int16 (is_float 0) or float
+ * (is_float 1). Writes m->n_outputs floats to out (the caller guarantees
+ * room; classifiers use it as integer accumulators on the way). *class_out
+ * (if not NULL) is set to the index of the largest output (the first on
+ * ties, like numpy.argmax) for classifiers (kind 0), to the argmax of the
+ * raw sums (init + leaf values) for combine 2 and 3, and to -1 for
+ * regressors. EML_ERR_VALUE: m is not a loaded model (n_trees == 0). */
+eml_status eml_trees_predict(const eml_trees *m, const void *x, int is_float,
     float *out, int32_t *class_out);
-eml_status eml_trees_predict_float(const eml_trees *m, const float *x,
-    float *out, int32_t *class_out);
+
+static inline eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
+    float *out, int32_t *class_out) {
+    return eml_trees_predict(m, x, 0, out, class_out);
+}
+
+static inline eml_status eml_trees_predict_float(const eml_trees *m, const float *x,
+    float *out, int32_t *class_out) {
+    return eml_trees_predict(m, x, 1, out, class_out);
+}
 
 /* The order key of a float: -0.0 as +0.0, every NaN as INT32_MAX, otherwise
  * b ^ ((b >> 31) & 0x7fffffff) of the bit pattern b, read as int32. Keys
@@ -79,7 +92,7 @@ eml_status eml_trees_predict_float(const eml_trees *m, const float *x,
 int32_t eml_trees_key(float f);
 
 /* floor(f) saturated to [-32769, 32767]; NaN gives 32767. This is how a float
- * input is compared with int16 thresholds. */
+ * input is compared with integer thresholds. */
 int32_t eml_trees_floor_sat(float f);
 
 /* ------------------------------------------------------------------------ */
@@ -93,8 +106,8 @@ int32_t eml_trees_floor_sat(float f);
  * 0 (then it has 1 output); leaf_bits 1..8 (quantized class proportions) are
  * not supported. finish() converts in place to the layout above (int16
  * thresholds, narrow or wide as the capacities require; each class leaf
- * becomes the record `1, class, 1`, so the mean of the trees equals emlearn's
- * vote fraction and argmax its majority vote) and validates it exactly as
+ * becomes a pure-leaf ref, so the mean of the trees equals emlearn's vote
+ * fraction and argmax its majority vote) and validates it exactly as
  * eml_trees_load does. Values outside emlearn's int16 fields are rejected,
  * not wrapped. */
 typedef struct {
@@ -105,14 +118,14 @@ typedef struct {
     uint8_t *thresholds;
     uint8_t *left;
     uint8_t *right;
-    uint8_t *leaves;
+    float *leaves;
     uint32_t max_trees, max_nodes, max_leaves;
     uint32_t n_trees, n_nodes, n_leaves;
     int32_t n_features;         /* -1 until set */
     int32_t n_classes;          /* -1 until set */
     int32_t leaf_bits;
     uint8_t wide;
-    uint8_t finished;
+    uint8_t finished;           /* 0 building, 1 finished, 2 failed */
 } eml_trees_builder;
 
 /* Bytes of storage a builder with these capacities needs; 0 if it does not
@@ -129,12 +142,13 @@ eml_status eml_trees_builder_init(eml_trees_builder *b, void *storage,
 
 /* n_features 1..65535, n_classes 0..65535, leaf_bits 0 or 32 (1 is taken as
  * 0, like emlearn). May be called again (emlearn's loader calls it after
- * every line) until finish. EML_ERR_VALUE with a reason when out of range. */
+ * every line) until finish. EML_ERR_VALUE when out of range. */
 eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
     int32_t n_classes, int32_t leaf_bits);
 
-/* EML_ERR_CAPACITY ("max trees" / "max nodes" / "max leaves") when full;
- * EML_ERR_VALUE when a value is outside emlearn's field or after finish. */
+/* EML_ERR_CAPACITY ("more trees than max_trees" / ... nodes / ... leaves)
+ * when full; EML_ERR_VALUE when a value is outside emlearn's field or after
+ * finish. */
 eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
     const char **reason);
 eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
@@ -150,16 +164,5 @@ eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
  * dangling emlearn indices become refs that validation rejects). */
 eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     const char **reason);
-
-/* Feed one line of an emlearn CSV model: `f,<n_features>`, `c,<n_classes>`,
- * `lb,<leaf bits>` (also `lf`), `l,<leaf>`, `r,<root>`,
- * `n,<feature>,<value>,<left>,<right>`; value is truncated toward zero like
- * emlearn's int(float(v)). A trailing "\r\n" and blanks around fields are
- * ignored, an empty line is skipped; anything else (unknown kind, wrong field
- * count, malformed number, l/r/n before both f and c) is EML_ERR_FORMAT, and
- * builder errors pass through. Numbers are parsed without libc; a decimal
- * leaf value is converted to within about an ulp of float32. */
-eml_status eml_trees_csv_line(eml_trees_builder *b, const char *line,
-    size_t len, const char **reason);
 
 #endif /* EML_TREES_H */

@@ -48,10 +48,6 @@ static trees_obj_t *trees_alloc(void) {
     return self;
 }
 
-static void trees_set_ready(trees_obj_t *self) {
-    self->scratch = m_new(float, self->model.n_outputs);
-    self->ready = true;
-}
 
 /* load(data): a binary model. A bytes object cannot change, so it is used in
  * place when 4-byte aligned (a model on ROMFS costs no RAM); anything else is
@@ -86,7 +82,7 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
     if (eml_trees_load(&self->model, bytes, buf.len, &reason) != EML_OK) {
         raise_reason(reason);
     }
-    trees_set_ready(self);
+    self->ready = true;
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
@@ -123,6 +119,13 @@ static eml_trees_builder *get_builder(mp_obj_t self_obj) {
     return self->builder;
 }
 
+/* A Python int as int32_t, saturated: out-of-range values then fail the
+ * core's range checks instead of wrapping (mp_int_t is 64-bit on x64). */
+static int32_t get_i32(mp_obj_t obj) {
+    mp_int_t v = mp_obj_get_int(obj);
+    return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff ? -0x7fffffff : (int32_t)v;
+}
+
 static void check(eml_status status, const char *reason) {
     if (status != EML_OK) {
         raise_reason(reason);
@@ -131,7 +134,7 @@ static void check(eml_status status, const char *reason) {
 
 static mp_obj_t trees_setdata(mp_obj_t self_obj, mp_obj_t features, mp_obj_t classes) {
     eml_trees_builder *b = get_builder(self_obj);
-    check(eml_trees_builder_setdata(b, mp_obj_get_int(features), mp_obj_get_int(classes), 0),
+    check(eml_trees_builder_setdata(b, get_i32(features), get_i32(classes), 0),
         "n_features must be 1 to 65535 and n_classes 0 to 65535");
     return mp_const_none;
 }
@@ -139,7 +142,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(trees_setdata_obj, trees_setdata);
 
 static mp_obj_t trees_addroot(mp_obj_t self_obj, mp_obj_t root) {
     const char *reason = NULL;
-    eml_status status = eml_trees_builder_addroot(get_builder(self_obj), mp_obj_get_int(root), &reason);
+    eml_status status = eml_trees_builder_addroot(get_builder(self_obj), get_i32(root), &reason);
     check(status, reason);
     return mp_const_none;
 }
@@ -147,8 +150,8 @@ static MP_DEFINE_CONST_FUN_OBJ_2(trees_addroot_obj, trees_addroot);
 
 static mp_obj_t trees_addnode(size_t n_args, const mp_obj_t *args) {
     const char *reason = NULL;
-    eml_status status = eml_trees_builder_addnode(get_builder(args[0]), mp_obj_get_int(args[1]),
-        mp_obj_get_int(args[2]), mp_obj_get_int(args[3]), mp_obj_get_int(args[4]), &reason);
+    eml_status status = eml_trees_builder_addnode(get_builder(args[0]), get_i32(args[1]),
+        get_i32(args[2]), get_i32(args[3]), get_i32(args[4]), &reason);
     check(status, reason);
     return mp_const_none;
 }
@@ -162,19 +165,64 @@ static mp_obj_t trees_addleaf(mp_obj_t self_obj, mp_obj_t value) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(trees_addleaf_obj, trees_addleaf);
 
-/* load_model(model, file): feed an emlearn CSV file, line by line, to the builder. */
+static mp_obj_t call1(mp_obj_t fun, mp_obj_t arg) {
+    return mp_call_function_n_kw(fun, 1, 0, &arg);
+}
+
+/* load_model(model, file): feed an emlearn CSV file to the builder, line by
+ * line: `f,<n_features>`, `c,<n_classes>`, `lb,<leaf bits>` (also `lf`),
+ * `l,<leaf>`, `r,<root>`, `n,<feature>,<value>,<left>,<right>`. The text is
+ * taken apart with str.split, int() and float(), so numbers read exactly as
+ * in emlearn-micropython's Python loader (a node value is int(float(v))) and
+ * a malformed number raises their ValueError. */
 static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
     eml_trees_builder *b = get_builder(self_obj);
-    mp_obj_t readline = mp_load_attr(file, MP_QSTR_readline);
+    const mp_obj_t readline = mp_load_attr(file, MP_QSTR_readline);
+    const mp_obj_t int_fun = mp_load_global(MP_QSTR_int);
+    const mp_obj_t float_fun = mp_load_global(MP_QSTR_float);
+    const mp_obj_t comma = mp_obj_new_str(",", 1);
+    int32_t meta[3] = { -1, -1, 0 };    /* n_features, n_classes, leaf bits */
     for (;;) {
         mp_obj_t line = mp_call_function_n_kw(readline, 0, 0, NULL);
+        if (!mp_obj_is_true(line)) {
+            break;                      /* end of file */
+        }
+        line = mp_call_function_n_kw(mp_load_attr(line, MP_QSTR_strip), 0, 0, NULL);
+        if (!mp_obj_is_true(line)) {
+            continue;                   /* blank line */
+        }
+        size_t n;
+        mp_obj_t *tok;
+        mp_obj_get_array(call1(mp_load_attr(line, MP_QSTR_split), comma), &n, &tok);
         size_t len;
-        const char *text = mp_obj_str_get_data(line, &len);
-        if (len == 0) {
-            break;
+        const char *kind = mp_obj_str_get_data(tok[0], &len);
+        const char k0 = kind[0];
+        const char k1 = len > 1 ? kind[1] : 0;
+        const size_t want = (k0 == 'n' && len == 1) ? 5 : 2;
+        if (len > 2 || (len == 2 && !(k0 == 'l' && (k1 == 'b' || k1 == 'f'))) || n != want) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CSV line must be f,c,lb,l,r (2 fields) or n (5 fields)"));
         }
         const char *reason = NULL;
-        eml_status status = eml_trees_csv_line(b, text, len, &reason);
+        eml_status status = EML_OK;
+        if (k0 == 'f' || k0 == 'c' || k1) {
+            meta[k0 == 'f' ? 0 : k0 == 'c' ? 1 : 2] = get_i32(call1(int_fun, tok[1]));
+            if (meta[0] >= 0 && meta[1] >= 0) {
+                status = eml_trees_builder_setdata(b, meta[0], meta[1], meta[2]);
+                reason = "n_features must be 1 to 65535, n_classes 0 to 65535, leaf bits 0 or 32";
+            }
+        } else if (meta[0] < 0 || meta[1] < 0) {
+            mp_raise_ValueError(MP_ERROR_TEXT("CSV f and c lines must come before l, r and n"));
+        } else if (k0 == 'l') {
+            status = eml_trees_builder_addleaf(b, eml_get_float(call1(float_fun, tok[1])), &reason);
+        } else if (k0 == 'r') {
+            status = eml_trees_builder_addroot(b, get_i32(call1(int_fun, tok[1])), &reason);
+        } else if (k0 == 'n') {
+            const int32_t value = get_i32(call1(int_fun, call1(float_fun, tok[2])));
+            status = eml_trees_builder_addnode(b, get_i32(call1(int_fun, tok[3])),
+                get_i32(call1(int_fun, tok[4])), get_i32(call1(int_fun, tok[1])), value, &reason);
+        } else {
+            mp_raise_ValueError(MP_ERROR_TEXT("unknown CSV line kind"));
+        }
         check(status, reason);
     }
     return mp_const_none;
@@ -187,7 +235,7 @@ static trees_obj_t *get_ready(mp_obj_t self_obj) {
         const char *reason = NULL;
         eml_status status = eml_trees_builder_finish(self->builder, &self->model, &reason);
         check(status, reason);
-        trees_set_ready(self);
+        self->ready = true;
     }
     return self;
 }
@@ -208,7 +256,7 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
         mp_raise_ValueError(MP_ERROR_TEXT("inputs length must be a multiple of the model's n_features"));
     }
     const size_t n_rows = n_values / m->n_features;
-    float *out = self->scratch;
+    float *out = NULL;
     size_t out_stride = 0;
     int16_t *classes = NULL;
     if (n_args > 2) {
@@ -228,14 +276,18 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
             classes = ob.buf;
         }
     }
+    if (out == NULL) {
+        if (self->scratch == NULL) {    /* first call without float outputs */
+            self->scratch = m_new(float, m->n_outputs);
+        }
+        out = self->scratch;
+    }
+    const int is_float = in_type == 'f';
+    const size_t in_stride = (size_t)m->n_features << (is_float ? 2 : 1);
     int32_t cls = -1;
     for (size_t row = 0; row < n_rows; row++) {
-        float *row_out = out + row * out_stride;
-        if (in_type == 'h') {
-            eml_trees_predict_int16(m, (const int16_t *)in.buf + row * m->n_features, row_out, &cls);
-        } else {
-            eml_trees_predict_float(m, (const float *)in.buf + row * m->n_features, row_out, &cls);
-        }
+        eml_trees_predict(m, (const uint8_t *)in.buf + row * in_stride, is_float,
+            out + row * out_stride, &cls);
         if (classes) {
             classes[row] = (int16_t)cls;
         }
