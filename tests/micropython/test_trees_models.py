@@ -18,6 +18,23 @@ def test_emlearn_xor_csv():
         assert max(out) == out[cls] and abs(sum(out) - 1.0) < 1e-6
 
 
+def test_malformed_csv_raises_value_error():
+    import io
+    for text in ("f,2\nc,2\nx,1\n",          # unknown kind
+                 "f,2\nc,2\nn,0,5,1\n",      # node with 4 fields
+                 "f,2\nc,2\nl,1,2\n",        # leaf with 3 fields
+                 "f,2\nc,2\nr,abc\n",        # not a number
+                 "l,1\nf,2\nc,2\n",          # leaf before f and c
+                 "f,0\nc,2\n",                # no features
+                 "f,2\nc,2\nr,99999999999\n"):  # root outside int16
+        model = emlearn_trees.new(2, 4, 4)
+        emltest.raises(ValueError, emlearn_trees.load_model, model, io.StringIO(text))
+    # a class leaf that is not a class index fails when the model is finished
+    model = emlearn_trees.new(1, 1, 1)
+    emlearn_trees.load_model(model, io.StringIO("f,2\nc,2\nl,2\nr,0\nn,0,1,-1,-1\n"))
+    emltest.raises(ValueError, model.predict, array.array("h", [0, 0]))
+
+
 def test_bad_models_raise_value_error():
     index = json.load(open("trees_bad.json"))
     f = open("trees_bad.bin", "rb")

@@ -7,7 +7,9 @@ data), writes the converted model, a few test rows, and scikit-learn's
 predict_proba / predict for them. Models are kept small (a 140 kB heap holds
 them) but the decisions taken on each row are the full models'.
 
-Also writes the malformed-model corpus (trees_bad.bin/.json).
+Also writes the malformed-model corpus (trees_bad.bin/.json), and the same
+classifiers in emlearn's CSV format (trees_csv.bin/.json) with their expected
+votes under emlearn's semantics, for the on-device CSV agreement test.
 """
 import json
 import os
@@ -18,7 +20,7 @@ from sklearn import datasets, ensemble, tree
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python"))
-from emlearn_mp import trees, trees_badmodels, trees_reader  # noqa: E402
+from emlearn_mp import trees, trees_badmodels, trees_csv, trees_reader  # noqa: E402
 
 N_ROWS = 10
 
@@ -63,6 +65,29 @@ def check_reader(data, rows, expected, classes, name):
         raise SystemExit("%s: reader classes %s != scikit-learn %s" % (name, cls, classes))
 
 
+def csv_case(blob, model, data, rows, name):
+    """A classifier as emlearn CSV text, its rows, the votes and classes emlearn's
+    semantics give (trees_csv.predict_csv), and the binary model's classes. A
+    single decision tree's CSV leaf is the argmax of its distribution, so there
+    the two formats must give the same class; ensembles may differ (majority
+    vote against averaged probabilities)."""
+    text = trees_csv.to_csv(model, thresholds="int16")
+    votes, classes = trees_csv.predict_csv(text, rows)
+    _, binary_classes = trees_reader.predict_binary(data, rows)
+    if name.endswith("-dt") and not np.array_equal(classes, binary_classes):
+        raise SystemExit("%s: CSV and binary classes differ for a single tree" % name)
+    lines = text.splitlines()
+    capacity = [sum(1 for line in lines if line.startswith(k + ",")) for k in ("r", "n", "l")]
+    return {
+        "name": name, "capacity": capacity, "same_as_binary": name.endswith("-dt"),
+        "csv": [blob.put(np.frombuffer(text.encode(), dtype=np.uint8)), len(text)],
+        "binary": [blob.put(np.frombuffer(data, dtype=np.uint8)), len(data)],
+        "rows": [blob.put(rows.astype(np.int16)), len(rows), rows.shape[1]],
+        "votes": [blob.put(votes.astype(np.float32)), votes.shape[1]],
+        "classes": blob.put(np.asarray(classes, dtype=np.int16)),
+    }
+
+
 class Blob:
     """One data file and its JSON index; arrays start 4-byte aligned."""
 
@@ -88,6 +113,7 @@ def main(outdir):
     # board holds one at a time.
     blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob()}
     cases = {"digits": [], "cls": [], "reg": []}
+    csv_blob, csv_cases = Blob(), []
 
     for name, ((X, y), task) in data_sets().items():
         X = np.asarray(X, dtype=np.float64)
@@ -122,8 +148,11 @@ def main(outdir):
                     "expected": [put(expected), expected.shape[1]],
                     "classes": put(classes),
                 })
+                if task == "cls" and mode == "int16" and kind != "gb" and name != "digits":
+                    csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])
+    csv_blob.write(outdir, "trees_csv", csv_cases)
     bad, bad_index = Blob(), []
     for name, data in sorted(trees_badmodels.make_bad_models().items()):
         bad_index.append([name, bad.put(np.frombuffer(data, dtype=np.uint8)), len(data)])
