@@ -28,7 +28,8 @@ def main():
         shutil.copy(os.path.join(work, "trees_bench.emlt"), os.path.join(work, "model.emlt"))
         with open(os.path.join(work, "rows.bin"), "wb") as f:
             f.write(Xte.astype(np.int16).tobytes())
-        print("   converted to the emlearn_trees binary format: %d bytes (int16 thresholds)" % len(data))
+        thresholds = "int8" if data[6] & 4 else "int16"  # header flag T8, docs/trees-format.md
+        print("   converted to the emlearn_trees binary format: %d bytes (%s thresholds)" % (len(data), thresholds))
 
         print("2. Predicting all %d test rows under MicroPython (x64 unix port) ..." % len(Xte))
         status, out, err = run_tool.run("x64", os.path.join(TOP, "bench", "predict_rows.py"),
