@@ -76,6 +76,13 @@ eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
 eml_status eml_trees_predict(const eml_trees *m, const void *x, int is_float,
     float *out, int32_t *class_out);
 
+/* eml_trees_predict for when only *class_out is wanted: a classifier's out
+ * is left holding its integer accumulators (n_outputs 32-bit words, as
+ * scratch), which saves converting them to floats. Regressors fill out as
+ * eml_trees_predict does. */
+eml_status eml_trees_predict_class(const eml_trees *m, const void *x, int is_float,
+    float *out, int32_t *class_out);
+
 static inline eml_status eml_trees_predict_int16(const eml_trees *m, const int16_t *x,
     float *out, int32_t *class_out) {
     return eml_trees_predict(m, x, 0, out, class_out);

@@ -447,6 +447,43 @@ static void test_pure_and_ties(void) {
         CHECK(cls == 1 && out[0] == 0.0f && out[1] == 0.5f && out[2] == 0.0f && out[3] == 0.5f,
             "pure tie between later classes");
     }
+    {   /* 2 trees reaching records (class 0: 49, class 2: 49) and (1: 1, 3: 1):
+         * every class gets exactly 2^29, a tie won by class 0. 49 * 2^30 / 98
+         * is an integer whose double estimate 49 * (2^30 / 98) falls just
+         * below it: the double vote path (eml_trees.c) must still give 2^29. */
+        static const uint32_t words[] = { 2, 0, 49, 2, 49, 2, 1, 1, 3, 1 };
+        static const uint32_t roots[] = { 4 + 0, 4 + 5 };
+        spec s = { .kind = 0, .n_features = 1, .n_outputs = 4, .n_trees = 2, .n_leaf_words = 10,
+            .roots = roots, .words = words };
+        CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
+        CHECK(floor(49.0 * (1073741824.0 / 98.0)) < 536870912.0, "the double estimate is below");
+        int16_t x = 0;
+        cls = -7;
+        eml_trees_predict_int16(&m, &x, out, &cls);
+        CHECK(cls == 0 && out[0] == 0.25f && out[1] == 0.25f && out[2] == 0.25f && out[3] == 0.25f,
+            "integer share from a fraction 49/98: exact, tie to class 0");
+        CHECK(check_class_predict(&m, &s, &x, 0), "fraction 49/98 vs reference");
+        /* predict_class: the same class, the accumulators left as integers */
+        cls = -7;
+        CHECK(eml_trees_predict_class(&m, &x, 0, out, &cls) == EML_OK && cls == 0, "predict_class");
+        for (uint32_t k = 0; k < 4; k++) {
+            CHECK(fbits(out[k]) == 536870912u, "predict_class leaves integer accumulators");
+        }
+    }
+    {   /* 40 trees voting t % 3 (votes 14, 13, 13): more trees than the
+         * batch of walks done before voting on hosts (16) */
+        static uint32_t roots[40];
+        for (uint32_t t = 0; t < 40; t++) roots[t] = t % 3;
+        spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 40, .roots = roots };
+        CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
+        int16_t x = 0;
+        cls = -7;
+        eml_trees_predict_int16(&m, &x, out, &cls);
+        const uint32_t S = share_of(40);
+        const uint32_t want[] = { 14 * S, 13 * S, 13 * S };
+        CHECK(cls == 0 && out_is(out, want, 3), "40 trees: every vote counted once");
+        CHECK(check_class_predict(&m, &s, &x, 0), "40 trees vs reference");
+    }
     {   /* 3 trees voting 2, 0, 2: shares of 2^31/3 */
         static const uint32_t roots[] = { 2, 0, 2 };
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 3, .roots = roots };

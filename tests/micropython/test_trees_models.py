@@ -79,6 +79,35 @@ def test_argument_errors():
     emltest.raises(ValueError, model.predict, array.array("h", [1, 2]), array.array("f", [0]))
 
 
+def array_impostor():
+    class array:  # named like the array type, without its buffer
+        typecode = "h"
+    return array()
+
+
+def test_inputs_and_outputs_of_every_buffer_kind():
+    # array.array takes a fast path that reads the array directly; views
+    # and other buffers go through the buffer protocol and must keep their
+    # offsets. Rows (0, 0) and (0, 32767) have different XOR classes.
+    model = emlearn_trees.new(5, 30, 2)
+    with open("emlearn_xor_model.csv", "r") as f:
+        emlearn_trees.load_model(model, f)
+    base = array.array("h", [0, 0, 32767, 0])
+    assert model.predict(base[:2]) == 0
+    assert model.predict(memoryview(base)[1:3]) == 1
+    assert model.predict(array.array("f", [0.0, 32767.0])) == 1
+    out_base = array.array("f", [9.0] * 4)
+    assert model.predict(memoryview(base)[1:3], memoryview(out_base)[2:]) == 1
+    assert out_base[0] == 9.0 and out_base[1] == 9.0 and out_base[3] == 1.0, out_base
+    classes = array.array("h", [7, 7, 7])
+    model.predict(array.array("h", [0, 0, 0, 32767]), memoryview(classes)[1:])
+    assert list(classes) == [7, 0, 1], classes
+    emltest.raises(TypeError, model.predict, array_impostor())
+    emltest.raises(TypeError, model.predict, bytearray(4))
+    emltest.raises(TypeError, model.predict, base[:2], array.array("i", [0, 0]))
+    emltest.raises(TypeError, model.predict, base[:2], bytearray(8))
+
+
 def make_model():
     model = emlearn_trees.new(10, 1000, 100)
     with open("emlearn_xor_model.csv", "r") as f:

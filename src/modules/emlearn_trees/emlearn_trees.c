@@ -251,11 +251,14 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     mp_buffer_info_t in;
     const char in_type = eml_get_array(args[1], &in, MP_BUFFER_READ, "hf",
         MP_ERROR_TEXT("inputs must be array('h') or array('f')"));
-    const size_t n_values = eml_array_len(&in);
-    if (n_values == 0 || n_values % m->n_features != 0) {
+    const int is_float = in_type == 'f';
+    const size_t n_values = in.len >> (is_float ? 2 : 1);
+    const size_t n_features = m->n_features;
+    /* One row, the common case, without a division. */
+    const size_t n_rows = n_values == n_features ? 1 : n_values / n_features;
+    if (n_rows == 0 || n_rows * n_features != n_values) {
         mp_raise_ValueError(MP_ERROR_TEXT("inputs length must be a multiple of the model's n_features"));
     }
-    const size_t n_rows = n_values / m->n_features;
     float *out = NULL;
     size_t out_stride = 0;
     int16_t *classes = NULL;
@@ -264,13 +267,13 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
         const char out_type = eml_get_array(args[2], &ob, MP_BUFFER_WRITE, "fh",
             MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
         if (out_type == 'f') {
-            if (eml_array_len(&ob) < n_rows * m->n_outputs) {
+            if ((ob.len >> 2) < n_rows * m->n_outputs) {
                 mp_raise_ValueError(MP_ERROR_TEXT("outputs must hold n_outputs values per input row"));
             }
             out = ob.buf;
             out_stride = m->n_outputs;
         } else {
-            if (eml_array_len(&ob) < n_rows) {
+            if ((ob.len >> 1) < n_rows) {
                 mp_raise_ValueError(MP_ERROR_TEXT("class outputs must hold one value per input row"));
             }
             classes = ob.buf;
@@ -282,17 +285,20 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
         }
         out = self->scratch;
     }
-    const int is_float = in_type == 'f';
-    const size_t in_stride = (size_t)m->n_features << (is_float ? 2 : 1);
+    const size_t in_stride = n_features << (is_float ? 2 : 1);
+    const uint8_t *x = in.buf;
     int32_t cls = -1;
-    for (size_t row = 0; row < n_rows; row++) {
-        eml_trees_predict(m, (const uint8_t *)in.buf + row * in_stride, is_float,
-            out + row * out_stride, &cls);
-        if (classes) {
+    if (classes) {
+        for (size_t row = 0; row < n_rows; row++, x += in_stride) {
+            eml_trees_predict_class(m, x, is_float, out, &cls);
             classes[row] = (int16_t)cls;
         }
+    } else {
+        for (size_t row = 0; row < n_rows; row++, x += in_stride) {
+            eml_trees_predict(m, x, is_float, out + row * out_stride, &cls);
+        }
     }
-    return (n_rows == 1 && cls >= 0) ? mp_obj_new_int(cls) : mp_const_none;
+    return (n_rows == 1 && cls >= 0) ? MP_OBJ_NEW_SMALL_INT(cls) : mp_const_none; /* cls < 65535 */
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
 
