@@ -29,7 +29,6 @@
 #include "py/runtime.h"
 #include "py/obj.h"
 #endif
-#include "py/objarray.h"
 
 #include "eml_common.h"
 
@@ -75,10 +74,8 @@
 
 #define EML_DEFINE_MODULE(module_name, GLOBALS, TYPES) \
     EML_LIBC_SHIMS \
-    EML_ARRAY_TYPE_STORAGE \
     mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) { \
         MP_DYNRUNTIME_INIT_ENTRY \
-        eml_array_type = NULL; \
         TYPES(EML_INIT_TYPE) \
         GLOBALS(EML_STORE_GLOBAL) \
         MP_DYNRUNTIME_INIT_EXIT \
@@ -108,110 +105,21 @@
 
 #endif
 
-/* Hot-path helpers are inlined even at -Os, which would call them. */
-#if defined(__GNUC__)
-#define EML_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define EML_ALWAYS_INLINE inline
-#endif
-
-/* Bytes per item of the typecodes the bindings accept. */
-static EML_ALWAYS_INLINE size_t eml_typecode_size(char typecode) {
-    switch (typecode) {
-        case 'h': case 'H': return 2;
-        case 'f': case 'i': case 'I': case 'l': case 'L': return 4;
-        default: return 1;
-    }
-}
-
-/* array.array's type, for eml_get_array's fast path. A firmware links it
- * directly; a native module cannot, and learns it from the first array it
- * is given (eml_learn_array_type). NULL: not known (yet), no fast path. */
-#if defined(MICROPY_ENABLE_DYNRUNTIME)
-extern const mp_obj_type_t *eml_array_type;
-#define EML_ARRAY_TYPE_STORAGE const mp_obj_type_t *eml_array_type;
-#define EML_ARRAY_TYPE eml_array_type
-#define EML_ARRAY_TYPE_KNOWN (eml_array_type != NULL)
-#else
-#define EML_ARRAY_TYPE_STORAGE
-#if MICROPY_PY_ARRAY
-#define EML_ARRAY_TYPE (&mp_type_array)
-#define EML_ARRAY_TYPE_KNOWN 1
-#else
-#define EML_ARRAY_TYPE ((const mp_obj_type_t *)NULL)
-#define EML_ARRAY_TYPE_KNOWN 0
-#endif
-#endif
-
-/* A native module remembers the type of obj when it is array.array: its
- * buffer function is the one bytearray uses (so its objects are
- * mp_obj_array_t, whatever a user module named `array` might define), and
- * of the types sharing that function (bytearray, array, memoryview) it is
- * the one called array. */
-static inline void eml_learn_array_type(mp_obj_t obj) {
-#if defined(MICROPY_ENABLE_DYNRUNTIME)
-    const mp_obj_type_t *type = mp_obj_get_type(obj);
-    if (type->name == MP_QSTR_array && MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, buffer) != NULL
-        && MP_OBJ_TYPE_GET_SLOT_OR_NULL(type, buffer)
-        == MP_OBJ_TYPE_GET_SLOT_OR_NULL(&mp_type_bytearray, buffer)) {
-        eml_array_type = type;
-    }
-#else
-    (void)obj;
-#endif
-}
-
-/* The typecode if it is one of `typecodes`, else 0. */
-static EML_ALWAYS_INLINE char eml_match_typecode(size_t typecode, const char *typecodes) {
-    for (const char *t = typecodes; *t; t++) {
-        if (typecode == (size_t)*t) {
-            return *t;
-        }
-    }
-    return 0;
-}
-
-/* eml_get_array through the buffer protocol, for everything but array.array. */
-#if defined(__GNUC__)
-__attribute__((noinline, unused)) /* one copy per module, not one per call */
-#endif
-static char eml_get_buffer(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t flags,
+/* Buffer access with the checks every binding needs: the object must expose
+ * a buffer whose typecode is one of `typecodes` (e.g. "fh"); raises TypeError
+ * with `message` otherwise. Returns the typecode found. (eml_array_fast.h
+ * has a faster variant for bindings called per sample or per row.) */
+static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t flags,
     const char *typecodes, mp_rom_error_text_t message) {
     if (!mp_get_buffer(obj, buf, flags)) {
         mp_raise_TypeError(message);
     }
-    if (!EML_ARRAY_TYPE_KNOWN) {
-        eml_learn_array_type(obj);
-    }
-    const char typecode = eml_match_typecode(buf->typecode, typecodes);
-    if (!typecode) {
-        mp_raise_TypeError(message);
-    }
-    return typecode;
-}
-
-/* Buffer access with the checks every binding needs: the object must expose
- * a buffer whose typecode is one of `typecodes` (e.g. "fh"); raises TypeError
- * with `message` otherwise. Returns the typecode found.
- *
- * An array.array is read directly, inline: the buffer protocol costs about
- * 80 Cortex-M3 instructions per object, noticeable next to a prediction of
- * 2000. Its typecode must match exactly; other objects (bytearray,
- * memoryview, whose item offset this would miss, ...) have other types. An
- * array is always writable. */
-static EML_ALWAYS_INLINE char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t flags,
-    const char *typecodes, mp_rom_error_text_t message) {
-    const mp_obj_array_t *a = MP_OBJ_TO_PTR(obj);
-    if (EML_ARRAY_TYPE_KNOWN && mp_obj_is_obj(obj) && a->base.type == EML_ARRAY_TYPE) {
-        const char typecode = eml_match_typecode(a->typecode, typecodes);
-        if (typecode) {
-            buf->buf = a->items;
-            buf->len = a->len * eml_typecode_size(typecode);
-            buf->typecode = typecode;
-            return typecode;
+    for (const char *t = typecodes; *t; t++) {
+        if (buf->typecode == *t) {
+            return *t;
         }
     }
-    return eml_get_buffer(obj, buf, flags, typecodes, message);
+    mp_raise_TypeError(message);
 }
 
 /* A Python number as single-precision float, whatever the port's float type. */
@@ -221,7 +129,11 @@ static inline float eml_get_float(mp_obj_t obj) {
 
 /* Number of elements in a buffer of 1, 2 or 4 byte items. */
 static inline size_t eml_array_len(const mp_buffer_info_t *buf) {
-    return buf->len / eml_typecode_size(buf->typecode);
+    switch (buf->typecode) {
+        case 'h': case 'H': return buf->len / 2;
+        case 'f': case 'i': case 'I': case 'l': case 'L': return buf->len / 4;
+        default: return buf->len;
+    }
 }
 
 #endif /* EML_BINDING_H */

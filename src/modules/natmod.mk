@@ -9,9 +9,6 @@ CFLAGS_EXTRA += -I$(TOP)/src/core -I$(TOP)/src/modules $(OPT) -Wall -Werror -std
 # No libc in a native module: keep GCC from turning loops into strlen/memset calls.
 CFLAGS_EXTRA += -fno-tree-loop-distribute-patterns
 
-# Scanned for qstrs only (the build compiles just the .c files of SRC).
-SRC += $(TOP)/src/modules/eml_binding.h
-
 # Link libgcc (soft-float helpers) and libm into the .mpy.
 LINK_RUNTIME = 1
 

@@ -8,6 +8,7 @@
  *     cls = model.predict(inputs, outputs)    # see docs/emlearn_trees.md
  */
 #include "eml_binding.h"
+#include "eml_array_fast.h"
 #include "eml_trees.h"
 
 typedef struct {
@@ -249,7 +250,7 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     trees_obj_t *self = get_ready(args[0]);
     const eml_trees *m = &self->model;
     mp_buffer_info_t in;
-    const char in_type = eml_get_array(args[1], &in, MP_BUFFER_READ, "hf",
+    const char in_type = eml_get_array_fast(args[1], &in, MP_BUFFER_READ, "hf",
         MP_ERROR_TEXT("inputs must be array('h') or array('f')"));
     const int is_float = in_type == 'f';
     const size_t n_values = in.len >> (is_float ? 2 : 1);
@@ -264,7 +265,7 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     int16_t *classes = NULL;
     if (n_args > 2) {
         mp_buffer_info_t ob;
-        const char out_type = eml_get_array(args[2], &ob, MP_BUFFER_WRITE, "fh",
+        const char out_type = eml_get_array_fast(args[2], &ob, MP_BUFFER_WRITE, "fh",
             MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
         if (out_type == 'f') {
             if ((ob.len >> 2) < n_rows * m->n_outputs) {
