@@ -211,21 +211,27 @@ static uint32_t record_total(const eml_trees *m, uint32_t off) {
     } while (0)
 #else
 /* share = q * total + r, so that is count_j * q + count_j * r / total, with
- * count_j * r < total^2 <= 65535^2 in 32 bits. */
+ * count_j * r < total^2 <= 65535^2 in 32 bits. A record has at least one
+ * entry (its total is not 0), so the loops test at the end: -Os would not
+ * rotate them, which costs a branch per entry. */
 #define EML_TREES_VOTE_RECORD(WT) do { \
         const WT *rec = (const WT *)m->leaves + off; \
-        const uint32_t n = rec[0]; \
+        const WT *end = rec + 1 + 2 * (uint32_t)rec[0]; \
+        const WT *e = rec + 1; \
         uint32_t total = 0; \
-        for (uint32_t j = 0; j < n; j++) { \
-            total += rec[2 + 2 * j]; \
-        } \
+        do { \
+            total += e[1]; \
+            e += 2; \
+        } while (e != end); \
         const uint32_t q = m->share / total; \
         const uint32_t r = m->share - q * total; \
-        for (uint32_t j = 0; j < n; j++) { \
-            const uint32_t k = rec[1 + 2 * j]; \
-            const uint32_t c = rec[2 + 2 * j]; \
+        e = rec + 1; \
+        do { \
+            const uint32_t k = e[0]; \
+            const uint32_t c = e[1]; \
             acc_set(out, k, acc_get(out, k) + c * q + (c * r) / total); \
-        } \
+            e += 2; \
+        } while (e != end); \
     } while (0)
 #endif
 
