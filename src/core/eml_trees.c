@@ -298,11 +298,12 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
     static EML_TREES_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
         EML_TREES_NARROW_LOCALS(TT, XT); \
         const uint16_t *roots = (const uint16_t *)m->roots; \
-        for (uint32_t t = 0; t < m->n_trees; t++) { \
-            uint32_t ref = roots[t]; \
+        const uint16_t *roots_end = roots + m->n_trees; \
+        do { \
+            uint32_t ref = *roots++; \
             EML_TREES_DESCEND(ref, CONV) \
             vote(m, ref - n_nodes, out); \
-        } \
+        } while (roots != roots_end); \
     }
 #endif
 
