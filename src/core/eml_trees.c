@@ -188,8 +188,8 @@ static uint32_t record_total(const eml_trees *m, uint32_t off) {
  * Validation has checked the classes and that total is 1..65535. */
 #if !defined(EML_TREES_INTEGER_VOTES) && (defined(__x86_64__) || defined(__aarch64__))
 /* With a double-precision FPU, one division per record instead of one per
- * class (an integer division costs 10 to 40 cycles on x86-64 and these were
- * half the time of a prediction). x = count_j * share / total < 2^31, and
+ * class (an integer division costs 10 to 40 cycles on x86-64; they were the
+ * hottest instructions of a prediction). x = count_j * share / total < 2^31, and
  * count_j * w has a relative error under 2^-51.9, so an absolute error under
  * 2^-21; adding 2^-18 (rounded within 2^-22) before truncating then gives
  * floor(x) exactly: an integer x stays in [x, x + 1), and a fractional part
@@ -298,7 +298,7 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
     static EML_TREES_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
         EML_TREES_NARROW_LOCALS(TT, XT); \
         const uint16_t *roots = (const uint16_t *)m->roots; \
-        const uint16_t *roots_end = roots + m->n_trees; \
+        const uint16_t *roots_end = roots + m->n_trees; /* >= 1, see predict */ \
         do { \
             uint32_t ref = *roots++; \
             EML_TREES_DESCEND(ref, CONV) \
