@@ -50,57 +50,27 @@ static eml_status linear_coefficients(float in_min, float in_max,
     return EML_OK;
 }
 
-eml_status eml_linear_map_ff(const float *in, float *out, size_t n,
-    float in_min, float in_max, float out_min, float out_max) {
-    float scale, offset;
-    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
-    if (status != EML_OK) {
-        return status;
+/* The four typed loops: identical but for how an element is read (IN) and
+ * written (OUT). */
+#define AS_FLOAT(v) (v)
+#define EML_LINEAR_MAP(name, IT, OT, IN, OUT) \
+    eml_status name(const IT *in, OT *out, size_t n, \
+        float in_min, float in_max, float out_min, float out_max) { \
+        float scale, offset; \
+        eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset); \
+        if (status != EML_OK) { \
+            return status; \
+        } \
+        for (size_t i = 0; i < n; i++) { \
+            out[i] = OUT(IN(in[i]) * scale + offset); \
+        } \
+        return EML_OK; \
     }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = in[i] * scale + offset;
-    }
-    return EML_OK;
-}
 
-eml_status eml_linear_map_fh(const float *in, int16_t *out, size_t n,
-    float in_min, float in_max, float out_min, float out_max) {
-    float scale, offset;
-    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
-    if (status != EML_OK) {
-        return status;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = to_int16(in[i] * scale + offset);
-    }
-    return EML_OK;
-}
-
-eml_status eml_linear_map_hf(const int16_t *in, float *out, size_t n,
-    float in_min, float in_max, float out_min, float out_max) {
-    float scale, offset;
-    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
-    if (status != EML_OK) {
-        return status;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = from_int16(in[i]) * scale + offset;
-    }
-    return EML_OK;
-}
-
-eml_status eml_linear_map_hh(const int16_t *in, int16_t *out, size_t n,
-    float in_min, float in_max, float out_min, float out_max) {
-    float scale, offset;
-    eml_status status = linear_coefficients(in_min, in_max, out_min, out_max, &scale, &offset);
-    if (status != EML_OK) {
-        return status;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = to_int16(from_int16(in[i]) * scale + offset);
-    }
-    return EML_OK;
-}
+EML_LINEAR_MAP(eml_linear_map_ff, float, float, AS_FLOAT, AS_FLOAT)
+EML_LINEAR_MAP(eml_linear_map_fh, float, int16_t, AS_FLOAT, to_int16)
+EML_LINEAR_MAP(eml_linear_map_hf, int16_t, float, from_int16, AS_FLOAT)
+EML_LINEAR_MAP(eml_linear_map_hh, int16_t, int16_t, from_int16, to_int16)
 
 eml_status eml_int16_bytes_needed(size_t n_out, size_t start, size_t stride,
     size_t *needed) {

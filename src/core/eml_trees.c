@@ -185,35 +185,31 @@ static uint32_t record_total(const eml_trees *m, uint32_t off) {
 }
 
 /* Add floor(count_j * share / total) to each class of the record.
- * Validation has checked the classes and that total is 1..65535. */
+ * Validation has checked the classes and that total is 1..65535, so a
+ * record has at least one entry and the loops test at the end (-Os would
+ * not rotate them, which costs a branch per entry). SHARE_SETUP and
+ * SHARE(c) compute the floor, after total is known. */
 #if !defined(EML_TREES_INTEGER_VOTES) && (defined(__x86_64__) || defined(__aarch64__))
 /* With a double-precision FPU, one division per record instead of one per
  * class (an integer division costs 10 to 40 cycles on x86-64; they were the
- * hottest instructions of a prediction). x = count_j * share / total < 2^31, and
- * count_j * w has a relative error under 2^-51.9, so an absolute error under
- * 2^-21; adding 2^-18 (rounded within 2^-22) before truncating then gives
- * floor(x) exactly: an integer x stays in [x, x + 1), and a fractional part
- * of x lies in [1 / total, 1 - 1 / total], at least 2^-16 from an integer.
- * tests/core builds test_trees_intvotes to check the integer path too. */
-#define EML_TREES_VOTE_RECORD(WT) do { \
-        const WT *rec = (const WT *)m->leaves + off; \
-        const uint32_t n = rec[0]; \
-        uint32_t total = 0; \
-        for (uint32_t j = 0; j < n; j++) { \
-            total += rec[2 + 2 * j]; \
-        } \
-        const double w = (double)m->share / (double)total; \
-        for (uint32_t j = 0; j < n; j++) { \
-            const uint32_t k = rec[1 + 2 * j]; \
-            const double x = (double)rec[2 + 2 * j] * w + 0x1p-18; \
-            acc_set(out, k, acc_get(out, k) + (uint32_t)x); \
-        } \
-    } while (0)
+ * hottest instructions of a prediction). x = count_j * share / total < 2^31,
+ * and count_j * w has a relative error under 2^-51.9, so an absolute error
+ * under 2^-21; adding 2^-18 (rounded within 2^-22) before truncating then
+ * gives floor(x) exactly: an integer x stays in [x, x + 1), and a fractional
+ * part of x lies in [1 / total, 1 - 1 / total], at least 2^-16 from an
+ * integer. tests/core builds test_trees_intvotes to check the integer path
+ * too. */
+#define EML_TREES_SHARE_SETUP const double w = (double)m->share / (double)total
+#define EML_TREES_SHARE(c) ((uint32_t)((double)(c) * w + 0x1p-18))
 #else
-/* share = q * total + r, so that is count_j * q + count_j * r / total, with
- * count_j * r < total^2 <= 65535^2 in 32 bits. A record has at least one
- * entry (its total is not 0), so the loops test at the end: -Os would not
- * rotate them, which costs a branch per entry. */
+/* share = q * total + r, so the floor is c * q + c * r / total, with
+ * c * r < total^2 <= 65535^2 in 32 bits. */
+#define EML_TREES_SHARE_SETUP \
+    const uint32_t q = m->share / total; \
+    const uint32_t r = m->share - q * total
+#define EML_TREES_SHARE(c) ((c) * q + ((c) * r) / total)
+#endif
+
 #define EML_TREES_VOTE_RECORD(WT) do { \
         const WT *rec = (const WT *)m->leaves + off; \
         const WT *end = rec + 1 + 2 * (uint32_t)rec[0]; \
@@ -223,17 +219,15 @@ static uint32_t record_total(const eml_trees *m, uint32_t off) {
             total += e[1]; \
             e += 2; \
         } while (e != end); \
-        const uint32_t q = m->share / total; \
-        const uint32_t r = m->share - q * total; \
+        EML_TREES_SHARE_SETUP; \
         e = rec + 1; \
         do { \
             const uint32_t k = e[0]; \
             const uint32_t c = e[1]; \
-            acc_set(out, k, acc_get(out, k) + c * q + (c * r) / total); \
+            acc_set(out, k, acc_get(out, k) + EML_TREES_SHARE(c)); \
             e += 2; \
         } while (e != end); \
     } while (0)
-#endif
 
 static void vote_record(const eml_trees *m, uint32_t off, float *out) {
     if (m->flags & EML_TREES_FLAG_C16) {

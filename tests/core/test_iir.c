@@ -103,6 +103,18 @@ static double max_abs_diff_f(const float *a, const double *b, size_t n) {
     return worst;
 }
 
+/* N samples of noise in [-1, 1] through f (in place in x) and, in
+ * doubles, through the reference into yd. */
+static void run_noise(eml_iir *f, const float *sos, size_t n_sections, unsigned *seed,
+    float *x, double *xd, double *yd) {
+    for (int i = 0; i < N; i++) {
+        x[i] = (float)((int)(check_rand(seed) % 20001) - 10000) / 10000.0f;
+        xd[i] = x[i];
+    }
+    eml_iir_run_float(f, x, N);
+    reference(sos, n_sections, xd, yd, N);
+}
+
 static void test_single_section_impulse(void) {
     const float sos[6] = { 0.5f, -0.3f, 0.25f, 1.0f, -0.9f, 0.4f };
     float coeff[5], state[2];
@@ -144,12 +156,7 @@ static void test_butterworth(void) {
 
     /* Long noisy signal against the double reference. */
     eml_iir_reset(&f);
-    for (int i = 0; i < N; i++) {
-        x[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
-        xd[i] = x[i];
-    }
-    eml_iir_run_float(&f, x, N);
-    reference(butter4_sos, 2, xd, yd, N);
+    run_noise(&f, butter4_sos, 2, &seed, x, xd, yd);
     CHECK(max_abs_diff_f(x, yd, N) < 1e-5, "butter4 noise matches double reference");
 }
 
@@ -255,12 +262,7 @@ static void test_aweighting(void) {
     CHECK(max_abs_diff_f(x, aweight16k_impulse, 10) < 1e-6, "A-weighting impulse response matches scipy");
 
     eml_iir_reset(&f);
-    for (int i = 0; i < N; i++) {
-        x[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
-        xd[i] = x[i];
-    }
-    eml_iir_run_float(&f, x, N);
-    reference(aweight16k_sos, 3, xd, yd, N);
+    run_noise(&f, aweight16k_sos, 3, &seed, x, xd, yd);
     /* The last section's poles sit at radius 0.992, which amplifies float
      * rounding: the error is about 5e-5 on an output of order 1, the same
      * as before the fast kernel. */
@@ -283,12 +285,7 @@ static void test_mixed_cascade(void) {
     CHECK(coeff[25] == 1.0f && coeff[26] == 0.0f && coeff[27] == 1.0f, "section 6 normalised");
     CHECK(coeff[28] == -0.2f && coeff[29] == -0.5f, "feedback stored negated");
 
-    for (int i = 0; i < N; i++) {
-        x[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 10000.0f;
-        xd[i] = x[i];
-    }
-    eml_iir_run_float(&f, x, N);
-    reference(mixed_sos, 6, xd, yd, N);
+    run_noise(&f, mixed_sos, 6, &seed, x, xd, yd);
     double peak = 0.0;
     for (int i = 0; i < N; i++) {
         peak = fabs(yd[i]) > peak ? fabs(yd[i]) : peak;

@@ -705,6 +705,21 @@ static int decisions(uint8_t kind, uint8_t flags, int32_t t, float tf, int use_t
     return wrong;
 }
 
+/* decisions() over every integer threshold and layout given (classifier
+ * records, C16, do not exist for regressors); the number that were wrong. */
+static int wrong_decisions(uint8_t kind, const int32_t *thresholds, size_t n_thresholds,
+    const uint8_t *layouts, size_t n_layouts) {
+    int wrong = 0;
+    for (size_t i = 0; i < n_thresholds; i++) {
+        for (size_t l = 0; l < n_layouts; l++) {
+            if (kind == 0 || !(layouts[l] & F_C16)) {
+                wrong += decisions(kind, layouts[l], thresholds[i], 0.0f, 0);
+            }
+        }
+    }
+    return wrong;
+}
+
 static void test_threshold_layouts(void) {
     /* integer thresholds: int16 (fast and generic walks), int8 (fast and
      * generic), and the same value as a float key: all the same decisions */
@@ -714,25 +729,12 @@ static void test_threshold_layouts(void) {
         F_C16, F_T8 | F_C16, F_FLOAT | F_C16 | F_WIDE };
     static const uint8_t wide16_layouts[] = { 0, F_WIDE, F_FLOAT, F_FLOAT | F_WIDE, F_C16 | F_WIDE };
     for (uint8_t kind = 0; kind < 2; kind++) {
-        int wrong = 0;
-        for (size_t i = 0; i < sizeof t8 / sizeof t8[0]; i++) {
-            for (size_t l = 0; l < sizeof all_layouts; l++) {
-                if (kind == 0 || !(all_layouts[l] & F_C16)) {
-                    wrong += decisions(kind, all_layouts[l], t8[i], 0.0f, 0);
-                }
-            }
-        }
-        CHECK(wrong == 0, kind ? "int8-range thresholds, regressor walks: every layout decides x < t"
+        CHECK(wrong_decisions(kind, t8, sizeof t8 / sizeof t8[0], all_layouts, sizeof all_layouts) == 0,
+            kind ? "int8-range thresholds, regressor walks: every layout decides x < t"
             : "int8-range thresholds, classifier votes: every layout decides x < t");
-        wrong = 0;
-        for (size_t i = 0; i < sizeof t16 / sizeof t16[0]; i++) {
-            for (size_t l = 0; l < sizeof wide16_layouts; l++) {
-                if (kind == 0 || !(wide16_layouts[l] & F_C16)) {
-                    wrong += decisions(kind, wide16_layouts[l], t16[i], 0.0f, 0);
-                }
-            }
-        }
-        CHECK(wrong == 0, kind ? "int16 thresholds, regressor walks: narrow, wide and float key agree"
+        CHECK(wrong_decisions(kind, t16, sizeof t16 / sizeof t16[0], wide16_layouts,
+            sizeof wide16_layouts) == 0,
+            kind ? "int16 thresholds, regressor walks: narrow, wide and float key agree"
             : "int16 thresholds, classifier votes: narrow, wide and float key agree");
     }
     int wrong;
