@@ -313,42 +313,39 @@ static float from_q31(uint32_t u) {
     return (float)u * 0x1p-31f;
 }
 #else
-/* Index of the top bit of u > 0, without a libgcc __clzsi2 call where the
- * target has no CLZ instruction (Cortex-M0, RV32 without Zbb). */
-static uint32_t top_bit(uint32_t u) {
+/* Leading zeros of u > 0, without a libgcc __clzsi2 call where the target
+ * has no CLZ instruction (Cortex-M0, RV32 without Zbb). */
+static uint32_t leading_zeros(uint32_t u) {
 #if defined(__x86_64__) || defined(__ARM_FEATURE_CLZ)
-    return 31u - (uint32_t)__builtin_clz(u);
+    return (uint32_t)__builtin_clz(u);
 #else
-    uint32_t b = 0;
+    uint32_t n = 0;
     for (uint32_t s = 16; s != 0; s >>= 1) {
-        if (u >> s) {
-            u >>= s;
-            b += s;
+        if ((u >> (32 - s)) == 0) {
+            u <<= s;
+            n += s;
         }
     }
-    return b;
+    return n;
 #endif
 }
 
+/* Without branches on the value: v = u normalised to bit 31; the float's
+ * 24-bit significand is v >> 8, and the dropped byte rounds it to nearest,
+ * ties to even: byte + (m & 1) + 0x7f carries into bit 8 exactly when
+ * byte > 0x80, or byte == 0x80 and m is odd. A carry out of 24 bits lands in
+ * the exponent field, which is then the right power of two. */
 static float from_q31(uint32_t u) {
     if (u == 0) {
         return 0.0f;
     }
-    const uint32_t top = top_bit(u);
-    uint32_t mant;
-    if (top <= 23) {
-        mant = u << (23 - top);             /* exact */
-    } else {
-        const uint32_t drop = top - 23;
-        const uint32_t half = 1u << (drop - 1);
-        const uint32_t rest = u & ((half << 1) - 1u);
-        mant = u >> drop;
-        if (rest > half || (rest == half && (mant & 1u))) {
-            mant++;                         /* may carry into the exponent: fine */
-        }
-    }
-    /* value = 1.m * 2^(top - 31); the implicit bit of mant adds one to the exponent */
-    return eml_bits_float(((top + 127u - 31u - 1u) << 23) + mant);
+    const uint32_t n = leading_zeros(u);
+    const uint32_t v = u << n;
+    uint32_t m = v >> 8;
+    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
+    /* u * 2^-31 = 1.f * 2^(-n): biased exponent 127 - n, less the 1 that
+     * the significand's top bit (bit 23 of m) adds to the exponent field */
+    return eml_bits_float(((126u - n) << 23) + m);
 }
 #endif
 
@@ -369,17 +366,28 @@ static int32_t classify(const eml_trees *m, const void *x, int is_float,
             vote(m, walk_any(m, t, x, is_float), out);
         }
     }
+    /* The first largest accumulator; out[k] converted on the way when asked.
+     * n_out >= 1 (validated), so the loops test at the end, which -Os does
+     * not do by itself (a branch less per output). */
     int32_t best = 0;
-    uint32_t best_acc = acc_get(out, 0);
-    for (uint32_t k = 0; k < n_out; k++) {
-        const uint32_t a = acc_get(out, k);
-        if (a > best_acc) {
-            best_acc = a;
-            best = (int32_t)k;
-        }
-        if (convert) {
+    uint32_t best_acc = 0;
+    uint32_t k = 0;
+#define EML_TREES_ARGMAX_STEP(a) \
+    if ((a) > best_acc) { \
+        best_acc = (a); \
+        best = (int32_t)k; \
+    }
+    if (convert) {
+        do {
+            const uint32_t a = acc_get(out, k);
+            EML_TREES_ARGMAX_STEP(a)
             out[k] = from_q31(a);
-        }
+        } while (++k < n_out);
+    } else {
+        do {
+            const uint32_t a = acc_get(out, k);
+            EML_TREES_ARGMAX_STEP(a)
+        } while (++k < n_out);
     }
     return best;
 }
