@@ -106,7 +106,7 @@ $(DEPS)/bin/micropython-builtin: $(CORE_SRC) $(MODULE_SRC) | $(DEPS)/bin/micropy
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 SANITIZE := -std=c99 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
-core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes
+core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
@@ -116,6 +116,17 @@ $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 $(BUILD)/tests/test_trees_intvotes: tests/core/test_trees.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -Isrc/core $< src/core/eml_trees.c -lm -o $@
+
+# The soft-float vote conversion, a static function: the test includes the
+# core source itself, with the integer vote path; once more with the
+# leading-zero loop of chips that have no CLZ instruction.
+$(BUILD)/tests/test_trees_q31: tests/core/test_trees_q31.c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -Isrc/core $< -lm -o $@
+
+$(BUILD)/tests/test_trees_q31_softclz: tests/core/test_trees_q31.c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ -Isrc/core $< -lm -o $@
 
 # libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
 # check runs it briefly), seeded with valid models and the bad-model corpus.

@@ -314,9 +314,10 @@ static float from_q31(uint32_t u) {
 }
 #else
 /* Leading zeros of u > 0, without a libgcc __clzsi2 call where the target
- * has no CLZ instruction (Cortex-M0, RV32 without Zbb). */
+ * has no CLZ instruction (Cortex-M0, RV32 without Zbb). EML_TREES_SOFT_CLZ
+ * forces the loop, so the host tests check it too. */
 static uint32_t leading_zeros(uint32_t u) {
-#if defined(__x86_64__) || defined(__ARM_FEATURE_CLZ)
+#if !defined(EML_TREES_SOFT_CLZ) && (defined(__x86_64__) || defined(__ARM_FEATURE_CLZ))
     return (uint32_t)__builtin_clz(u);
 #else
     uint32_t n = 0;
@@ -389,6 +390,7 @@ static int32_t classify(const eml_trees *m, const void *x, int is_float,
             EML_TREES_ARGMAX_STEP(a)
         } while (++k < n_out);
     }
+#undef EML_TREES_ARGMAX_STEP
     return best;
 }
 
