@@ -76,7 +76,8 @@ static char eml_get_buffer_learn(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t 
 
 /* eml_get_array, with array.array read directly. Its typecode must match
  * exactly; other objects (bytearray, memoryview, whose item offset this
- * would miss, ...) have other types. An array is always writable. */
+ * would miss, ...) have other types. An array is always writable.
+ * `typecodes` may hold only 2-byte (h, H) and 4-byte (f, i, I) codes. */
 static EML_ALWAYS_INLINE char eml_get_array_fast(mp_obj_t obj, mp_buffer_info_t *buf,
     mp_uint_t flags, const char *typecodes, mp_rom_error_text_t message) {
     const mp_obj_array_t *a = MP_OBJ_TO_PTR(obj);

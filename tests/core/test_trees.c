@@ -423,6 +423,16 @@ static void test_classifier_records(void) {
     }
 }
 
+/* The one-feature input 0, and its class from a prediction that starts
+ * from the class -7, so a prediction that leaves the class unset shows. */
+static const int16_t zero_row[1] = { 0 };
+
+static int32_t predict_zero(const eml_trees *m, float *out) {
+    int32_t cls = -7;
+    eml_trees_predict_int16(m, zero_row, out, &cls);
+    return cls;
+}
+
 /* Single-leaf trees (n_nodes 0): roots are leaf refs. */
 static void test_pure_and_ties(void) {
     eml_trees m;
@@ -433,9 +443,7 @@ static void test_pure_and_ties(void) {
         static const uint32_t roots[] = { 1, 0 };
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 2, .n_trees = 2, .roots = roots };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        cls = -7;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         CHECK(cls == 0 && out[0] == 0.5f && out[1] == 0.5f, "pure tie goes to class 0");
     }
     {   /* 4 trees: 3, 1, 3, 1 -> tie between 1 and 3, class 1 */
@@ -457,15 +465,13 @@ static void test_pure_and_ties(void) {
             .roots = roots, .words = words };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
         CHECK(floor(49.0 * (1073741824.0 / 98.0)) < 536870912.0, "the double estimate is below");
-        int16_t x = 0;
-        cls = -7;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         CHECK(cls == 0 && out[0] == 0.25f && out[1] == 0.25f && out[2] == 0.25f && out[3] == 0.25f,
             "integer share from a fraction 49/98: exact, tie to class 0");
-        CHECK(check_class_predict(&m, &s, &x, 0), "fraction 49/98 vs reference");
+        CHECK(check_class_predict(&m, &s, zero_row, 0), "fraction 49/98 vs reference");
         /* predict_class: the same class, the accumulators left as integers */
         cls = -7;
-        CHECK(eml_trees_predict_class(&m, &x, 0, out, &cls) == EML_OK && cls == 0, "predict_class");
+        CHECK(eml_trees_predict_class(&m, zero_row, 0, out, &cls) == EML_OK && cls == 0, "predict_class");
         for (uint32_t k = 0; k < 4; k++) {
             CHECK(fbits(out[k]) == 536870912u, "predict_class leaves integer accumulators");
         }
@@ -476,23 +482,20 @@ static void test_pure_and_ties(void) {
         for (uint32_t t = 0; t < 40; t++) roots[t] = t % 3;
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 40, .roots = roots };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        cls = -7;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         const uint32_t S = share_of(40);
         const uint32_t want[] = { 14 * S, 13 * S, 13 * S };
         CHECK(cls == 0 && out_is(out, want, 3), "40 trees: every vote counted once");
-        CHECK(check_class_predict(&m, &s, &x, 0), "40 trees vs reference");
+        CHECK(check_class_predict(&m, &s, zero_row, 0), "40 trees vs reference");
     }
     {   /* 3 trees voting 2, 0, 2: shares of 2^31/3 */
         static const uint32_t roots[] = { 2, 0, 2 };
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 3, .roots = roots };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         const uint32_t want[] = { 715827882u, 0, 1431655764u };
         CHECK(cls == 2 && out_is(out, want, 3), "pure thirds exactly");
-        CHECK(check_class_predict(&m, &s, &x, 0), "pure thirds vs reference");
+        CHECK(check_class_predict(&m, &s, zero_row, 0), "pure thirds vs reference");
         CHECK(fabs((double)out[2] - 2.0 / 3) < 1e-7 && fabs((double)out[0] - 1.0 / 3) < 1e-7,
             "pure thirds near 1/3, 2/3");
     }
@@ -502,8 +505,7 @@ static void test_pure_and_ties(void) {
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 1, .n_leaf_words = 5,
             .roots = roots, .words = words };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         CHECK(cls == 1 && out[0] == 0.0f && out[1] == 0.5f && out[2] == 0.5f, "record tie -> lower index");
     }
     {   /* pure leaf 2 against record 1, 0,7 (N = 7): both exactly S -> class 0 */
@@ -512,8 +514,7 @@ static void test_pure_and_ties(void) {
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 2, .n_leaf_words = 3,
             .roots = roots, .words = words };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         CHECK(cls == 0 && out[0] == 0.5f && out[2] == 0.5f && out[1] == 0.0f, "pure vs record tie");
     }
     {   /* one tree, record 3, 0,1, 1,1, 2,1: every class floor(2^31/3) -> class 0 */
@@ -522,8 +523,7 @@ static void test_pure_and_ties(void) {
         spec s = { .kind = 0, .n_features = 1, .n_outputs = 3, .n_trees = 1, .n_leaf_words = 7,
             .roots = roots, .words = words };
         CHECK(load_spec(&m, &s, mbuf, MBUF_WORDS, &why), why);
-        int16_t x = 0;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         const uint32_t want[] = { 715827882u, 715827882u, 715827882u };
         CHECK(cls == 0 && out_is(out, want, 3), "three-way tie");
     }
@@ -617,8 +617,7 @@ static void test_q31_rounding(void) {
             ok = 0;
             continue;
         }
-        const int16_t x = 0;
-        eml_trees_predict_int16(&m, &x, out, &cls);
+        cls = predict_zero(&m, out);
         const uint64_t acc1 = ((uint64_t)(n - c0) << 31) / n;
         ok &= fbits(out[0]) == fbits(q31_float(acc0)) && fbits(out[1]) == fbits(q31_float(acc1));
         ok &= cls == (acc1 > acc0 ? 1 : 0);
@@ -633,8 +632,7 @@ static void test_q31_rounding(void) {
     float out[2];
     int32_t cls;
     CHECK(load_spec(&m, &p, mbuf, MBUF_WORDS, NULL), "one pure tree loads");
-    const int16_t x = 0;
-    eml_trees_predict_int16(&m, &x, out, &cls);
+    cls = predict_zero(&m, out);
     CHECK(out[0] == 0.0f && out[1] == 1.0f && cls == 1, "one pure tree gives 1.0");
 }
 

@@ -49,7 +49,6 @@ static trees_obj_t *trees_alloc(void) {
     return self;
 }
 
-
 /* load(data): a binary model. A bytes object cannot change, so it is used in
  * place when 4-byte aligned (a model on ROMFS costs no RAM); anything else is
  * copied into an aligned buffer first, so later writes cannot bypass the
