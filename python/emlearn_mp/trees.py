@@ -330,10 +330,6 @@ class _LeafEncoder:
         self.n_non_integer = 0  # records approximated: counts not integers
         self.n_over_sum = 0  # records approximated: reduced counts sum > 65535
 
-    @property
-    def approximated(self) -> bool:
-        return bool(self.n_non_integer or self.n_over_sum)
-
     def leaf(self, st: _SourceTree, node: int) -> tuple[int, int]:
         if self.ens.kind == KIND_CLASSES:
             return self._class_leaf(st.tree, node)
@@ -414,6 +410,12 @@ def _taken_child(tree: Any, node: int, int16: bool) -> int:
     return node
 
 
+def _record_base(ens: _Ensemble, n_nodes: int) -> int:
+    """The ref of pool offset 0: classifier records follow the n_outputs pure-leaf
+    refs; values records start at n_nodes."""
+    return n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0)
+
+
 def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
     """Number the internal nodes in pre-order, tree after tree.
 
@@ -454,8 +456,7 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
             else:
                 right[parent] = ref
     n_nodes = len(feature)
-    # classifier records follow the n_outputs pure-leaf refs; values records start at n_nodes
-    record_base = n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0)
+    record_base = _record_base(ens, n_nodes)
 
     def fix(r: Any) -> int:
         if isinstance(r, int):
@@ -485,8 +486,8 @@ def _pad4(b: bytes) -> bytes:
 
 
 def _ref_limit(ens: _Ensemble, n_nodes: int, pool_len: int) -> int:
-    """An upper bound of every ref: n_nodes (+ n_outputs for classifiers) + pool words."""
-    return n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0) + pool_len
+    """An upper bound of every ref: the first record ref + pool words."""
+    return _record_base(ens, n_nodes) + pool_len
 
 
 def _choose_wide(ens: _Ensemble, n_nodes: int, pool_len: int, wide: bool | None) -> bool:
