@@ -645,6 +645,32 @@ static const float edge_f[] = { -INFINITY, -1e30f, -32769.0f, -32768.5f, -32768.
     1e-45f, 0.5f, 0.99999994f, 1.0f, 2.5f, 126.9f, 127.0f, 127.5f, 128.0f, 999.5f, 1000.0f,
     32766.5f, 32767.0f, 32767.5f, 32768.0f, 1e30f, INFINITY, NAN, -NAN };
 
+/* A one-node model's result as the child taken: 0 left, 1 right, 9 for
+ * anything else. Classifiers give it as the class; regressors (kind 1),
+ * whose class is -1, as the value 0 / 1. */
+static int32_t as_side(unsigned kind, int32_t cls, const float *out) {
+    if (!kind) {
+        return cls;
+    }
+    return (cls == -1 && out[0] == 1.0f) ? 1 : (cls == -1 && out[0] == 0.0f) ? 0 : 9;
+}
+
+/* The child taken for x by both predict entry points (typed and generic);
+ * 9 when they differ. */
+static int32_t side_taken(const eml_trees *m, unsigned kind, const void *x, int is_float) {
+    float out[2];
+    int32_t c1 = -7, c2 = -7;
+    if (is_float) {
+        eml_trees_predict_float(m, (const float *)x, out, &c1);
+    } else {
+        eml_trees_predict_int16(m, (const int16_t *)x, out, &c1);
+    }
+    c1 = as_side(kind, c1, out);
+    eml_trees_predict(m, x, is_float, out, &c2);
+    c2 = as_side(kind, c2, out);
+    return c1 == c2 ? c1 : 9;
+}
+
 /* One tree, one node on feature 2 of 3. Classifier (kind 0): left -> class 0,
  * right -> class 1 (the classifier's vote loops). Values (kind 1): left ->
  * 0.0, right -> 1.0 (the regressor's walks). The other features hold values
@@ -673,14 +699,9 @@ static int decisions(uint8_t kind, uint8_t flags, int32_t t, float tf, int use_t
     for (size_t i = 0; i < sizeof edge_i16 / sizeof edge_i16[0]; i++) {
         const int16_t v = edge_i16[i];
         const int16_t x[3] = { (int16_t)(v < td ? 32767 : -32768), (int16_t)(v < td ? 32767 : -32768), v };
-        float out[2];
-        int32_t c1 = -7, c2 = -7;
-        eml_trees_predict_int16(&m, x, out, &c1);
-        if (kind) c1 = (c1 == -1 && out[0] == 1.0f) ? 1 : (c1 == -1 && out[0] == 0.0f) ? 0 : 9;
-        eml_trees_predict(&m, x, 0, out, &c2);
-        if (kind) c2 = (c2 == -1 && out[0] == 1.0f) ? 1 : (c2 == -1 && out[0] == 0.0f) ? 0 : 9;
+        const int32_t c1 = side_taken(&m, kind, x, 0);
         const int32_t want = ((double)v < td) ? 0 : 1;
-        if (c1 != want || c2 != want) {
+        if (c1 != want) {
             printf("  kind %u flags %u thr %g: int16 %d went %s\n", kind, flags, td, (int)v, c1 ? "right" : "left");
             wrong++;
         }
@@ -689,13 +710,8 @@ static int decisions(uint8_t kind, uint8_t flags, int32_t t, float tf, int use_t
         const float v = edge_f[i];
         const int left_ = (double)v < td;      /* NaN: false, goes right */
         const float x[3] = { left_ ? INFINITY : -INFINITY, left_ ? NAN : -1e30f, v };
-        float out[2];
-        int32_t c1 = -7, c2 = -7;
-        eml_trees_predict_float(&m, x, out, &c1);
-        if (kind) c1 = (c1 == -1 && out[0] == 1.0f) ? 1 : (c1 == -1 && out[0] == 0.0f) ? 0 : 9;
-        eml_trees_predict(&m, x, 1, out, &c2);
-        if (kind) c2 = (c2 == -1 && out[0] == 1.0f) ? 1 : (c2 == -1 && out[0] == 0.0f) ? 0 : 9;
-        if (c1 != !left_ || c2 != !left_) {
+        const int32_t c1 = side_taken(&m, kind, x, 1);
+        if (c1 != !left_) {
             printf("  kind %u flags %u thr %g: float %.9g went %s\n", kind, flags, td, (double)v, c1 ? "right" : "left");
             wrong++;
         }
