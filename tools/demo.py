@@ -42,9 +42,9 @@ def main():
               % (100 * np.mean(got == yte), 100 * np.mean(sk == yte), np.sum(got == sk), len(sk)))
 
         results = {}
-        for target in ("x64", "armv7m"):
-            print("3. Timing on %s ..." % ("x64 (wall time)" if target == "x64"
-                                           else "emulated Cortex-M3 (instruction counts)"))
+        for step, target in ((3, "x64"), (4, "armv7m")):
+            print("%d. Timing on %s ..." % (step, "x64 (wall time)" if target == "x64"
+                                               else "emulated Cortex-M3 (instruction counts)"))
             results[target] = r = bench.bench("emlearn_trees", target)
             if r is None:
                 return 1
@@ -52,7 +52,7 @@ def main():
             print("   %s per predict: %s (pure-MicroPython walker: %s, %.0fx faster); batch: %s per row"
                   % (unit, fmt(r["module_per_predict"]), fmt(r["python_per_predict"]), float(r["speedup"]),
                      fmt(r["module_per_row_batch"])))
-        print("4. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
+        print("5. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
               % (results["x64"]["model_bytes"], results["x64"]["heap_in_place"], results["x64"]["heap_copied"]))
         sizes = []
         for arch in ("x64", "armv7m"):
