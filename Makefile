@@ -12,7 +12,7 @@
 # instead of the one `make setup` fetches into deps/.
 
 TOP := $(CURDIR)
-MODULES := emlearn_iir emlearn_arrayutils emlearn_trees
+MODULES := emlearn_iir emlearn_arrayutils emlearn_trees emlearn_trees_lite
 ARCH ?= x64
 ARCHS_TESTED := x64 armv6m armv7m rv32imc
 ARCHS_ALL := $(ARCHS_TESTED) armv7emsp
@@ -106,7 +106,7 @@ $(DEPS)/bin/micropython-builtin: $(CORE_SRC) $(MODULE_SRC) | $(DEPS)/bin/micropy
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 SANITIZE := -std=c99 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
-core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz
+core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
@@ -127,6 +127,16 @@ $(BUILD)/tests/test_trees_q31: tests/core/test_trees_q31.c tests/core/check.h $(
 $(BUILD)/tests/test_trees_q31_softclz: tests/core/test_trees_q31.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ -Isrc/core $< -lm -o $@
+
+# The classifiers-only build of emlearn_trees_lite, and the same test against
+# the full build (whose loader must accept the file the lite build refuses).
+$(BUILD)/tests/test_trees_lite: tests/core/test_trees_lite.c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	gcc $(SANITIZE) -DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER -Isrc/core $< src/core/eml_trees.c -lm -o $@
+
+$(BUILD)/tests/test_trees_lite_full: tests/core/test_trees_lite.c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	gcc $(SANITIZE) -Isrc/core $< src/core/eml_trees.c -lm -o $@
 
 # libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
 # check runs it briefly), seeded with valid models and the bad-model corpus.

@@ -10,7 +10,8 @@
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
 helper modules beside it in tests/micropython, files made by
 tests/reference/*.py (in build/testdata), or paths under ../shared/data. A file that needs shared data that is absent is skipped, and
-says so.
+says so. A line `# targets: x64 armv6m` limits a test to those targets (for a
+module that exists only as a native .mpy, not in the builtin firmware).
 
     tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]
 """
@@ -79,9 +80,19 @@ def needed_files(test):
     return files, None
 
 
+def test_targets(test):
+    """The targets a test file runs on: its `# targets:` line, or all."""
+    for line in open(test):
+        if line.startswith("# targets:"):
+            return line.split(":", 1)[1].split()
+    return TARGETS
+
+
 def run_micropython(target, test):
     files, skip = needed_files(test)
     name = os.path.basename(test)
+    if target not in test_targets(test):
+        return target, name, (0, 0), "skipped: runs on %s only" % " ".join(test_targets(test))
     if skip:
         return target, name, (0, 0), "skipped: " + skip
     try:

@@ -54,11 +54,13 @@ def main():
                      fmt(r["module_per_row_batch"])))
         print("5. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
               % (results["x64"]["model_bytes"], results["x64"]["heap_in_place"], results["x64"]["heap_copied"]))
-        sizes = []
-        for arch in ("x64", "armv7m"):
-            path = os.path.join(TOP, "dist", arch + "_6.3", "emlearn_trees.mpy")
-            sizes.append("%s %d B" % (arch, os.path.getsize(path)))
-        print("   emlearn_trees.mpy: " + ", ".join(sizes))
+        for module in ("emlearn_trees", "emlearn_trees_lite"):
+            sizes = []
+            for arch in ("x64", "armv7m"):
+                path = os.path.join(TOP, "dist", arch + "_6.3", module + ".mpy")
+                sizes.append("%s %d B" % (arch, os.path.getsize(path)))
+            print("   %s.mpy: %s%s" % (module, ", ".join(sizes),
+                                       " (classifier files only)" if module.endswith("lite") else ""))
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)

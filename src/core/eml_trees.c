@@ -5,6 +5,19 @@
 #include "eml_trees.h"
 #include "eml_math.h" /* eml_expf: a native module cannot link the host's libm */
 
+/* Build options, for programs that need less (a native module's code lives
+ * in RAM, so leaving out what a device never runs frees RAM):
+ *   EML_TREES_NO_VALUES   classifiers only: the loader rejects regression and
+ *                         gradient boosting models (kind 1), and the float
+ *                         arithmetic they need is not compiled in.
+ *   EML_TREES_NO_BUILDER  no eml_trees_builder_* functions (emlearn's
+ *                         new / addnode / ... API and its CSV files). */
+#ifdef EML_TREES_NO_VALUES
+#define EML_TREES_VALUES 0
+#else
+#define EML_TREES_VALUES 1
+#endif
+
 #define FAIL(status, message) do { \
         if (reason != NULL) { \
             *reason = (message); \
@@ -465,7 +478,8 @@ static eml_status predict(const eml_trees *m, const void *x, int is_float,
     }
     const eml_trees_walk_fn walk = fast_walk(m, is_float);
     const int32_t best = (m->kind == EML_TREES_KIND_CLASSIFIER)
-        ? classify(m, x, is_float, walk, out, convert) : regress(m, x, is_float, walk, out);
+        ? classify(m, x, is_float, walk, out, convert)
+        : EML_TREES_VALUES ? regress(m, x, is_float, walk, out) : -1; /* -1: never loaded */
     if (class_out != NULL) {
         *class_out = best;
     }
@@ -557,7 +571,7 @@ static const char *validate(eml_trees *m) {
         bad = check_ref(m, get_ref(m->roots, wide, t), 0, rec_len);
     }
     m->share = 0x80000000u / m->n_trees;
-    m->inv_trees = 1.0f / (float)m->n_trees;
+    m->inv_trees = EML_TREES_VALUES ? 1.0f / (float)m->n_trees : 0.0f;
     return bad;
 }
 
@@ -607,6 +621,9 @@ static const char *parse(eml_trees *t, const uint8_t *data, size_t length,
     t->combine = data[7];
     if (t->kind > EML_TREES_KIND_VALUES || t->combine > EML_TREES_COMBINE_SOFTMAX) {
         return "unknown kind or combine";
+    }
+    if (!EML_TREES_VALUES && t->kind != EML_TREES_KIND_CLASSIFIER) {
+        return "regression and boosting models not supported by this build (classifiers only)";
     }
     const unsigned flags = t->flags;
     if ((flags & ~0xfu) != 0 || rd32(data + 28) != 0
@@ -669,6 +686,7 @@ eml_status eml_trees_load(eml_trees *m, const uint8_t *data, size_t length,
 
 /* ------------------------------------------------------------------------ */
 /* Builder */
+#ifndef EML_TREES_NO_BUILDER
 
 typedef struct {
     uint32_t roots, tree_output, features, thresholds, left, right, leaves, end;
@@ -922,3 +940,5 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     *m = *t;
     return EML_OK;
 }
+
+#endif /* EML_TREES_NO_BUILDER */

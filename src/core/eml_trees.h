@@ -8,6 +8,10 @@
  * allocated and no state is kept between calls. Multi-byte fields are read
  * natively, so the host must be little-endian (all supported targets are); the
  * loader reports a big-endian host as a format error.
+ *
+ * Build options (see eml_trees.c): EML_TREES_NO_VALUES leaves out regression
+ * and gradient boosting (such files then fail to load), EML_TREES_NO_BUILDER
+ * the builder functions.
  */
 #ifndef EML_TREES_H
 #define EML_TREES_H

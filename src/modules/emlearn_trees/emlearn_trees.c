@@ -6,6 +6,10 @@
  *     model = emlearn_trees.new(max_trees, max_nodes, max_leaves)
  *     emlearn_trees.load_model(model, file)   # emlearn CSV, as emlearn-micropython
  *     cls = model.predict(inputs, outputs)    # see docs/emlearn_trees.md
+ *
+ * Built with EML_TREES_NO_BUILDER and EML_TREES_NO_VALUES (the native module
+ * emlearn_trees_lite) it has only load(), for classifier files: about half
+ * the code, which a native module keeps in RAM.
  */
 #include "eml_binding.h"
 #include "eml_array_fast.h"
@@ -87,6 +91,7 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
 
+#ifndef EML_TREES_NO_BUILDER
 /* new(max_trees, max_nodes, max_leaves): an empty model for the builder calls. */
 static mp_obj_t trees_new(size_t n_args, const mp_obj_t *args) {
     mp_int_t max_trees = mp_obj_get_int(args[0]);
@@ -228,15 +233,18 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(trees_load_model_obj, trees_load_model);
+#endif /* EML_TREES_NO_BUILDER */
 
 static trees_obj_t *get_ready(mp_obj_t self_obj) {
     trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
+#ifndef EML_TREES_NO_BUILDER
     if (!self->ready) {
         const char *reason = NULL;
         eml_status status = eml_trees_builder_finish(self->builder, &self->model, &reason);
         check(status, reason);
         self->ready = true;
     }
+#endif
     return self;
 }
 
@@ -304,13 +312,15 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predic
 
 static mp_obj_t trees_outputs(mp_obj_t self_obj) {
     trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
-    if (self->ready) {
-        return mp_obj_new_int(self->model.n_outputs);
+#ifndef EML_TREES_NO_BUILDER
+    if (!self->ready) {
+        /* emlearn-micropython asks before the first prediction, right after
+         * load_model: answer from the builder without finishing it. */
+        int32_t classes = self->builder->n_classes;
+        return mp_obj_new_int(classes > 0 ? classes : 1);
     }
-    /* emlearn-micropython asks before the first prediction, right after
-     * load_model: answer from the builder without finishing it. */
-    int32_t classes = self->builder->n_classes;
-    return mp_obj_new_int(classes > 0 ? classes : 1);
+#endif
+    return mp_obj_new_int(self->model.n_outputs);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_outputs_obj, trees_outputs);
 
@@ -320,20 +330,30 @@ static mp_obj_t trees_features(mp_obj_t self_obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_features_obj, trees_features);
 
-#define TREES_LOCALS(X) \
-    X(MP_QSTR_predict, trees_predict_obj) \
-    X(MP_QSTR_outputs, trees_outputs_obj) \
-    X(MP_QSTR_features, trees_features_obj) \
+#ifndef EML_TREES_NO_BUILDER
+#define TREES_BUILDER_LOCALS(X) \
     X(MP_QSTR_setdata, trees_setdata_obj) \
     X(MP_QSTR_addroot, trees_addroot_obj) \
     X(MP_QSTR_addnode, trees_addnode_obj) \
     X(MP_QSTR_addleaf, trees_addleaf_obj)
+#define TREES_BUILDER_GLOBALS(X) \
+    X(MP_QSTR_new, trees_new_obj) \
+    X(MP_QSTR_load_model, trees_load_model_obj)
+#else
+#define TREES_BUILDER_LOCALS(X)
+#define TREES_BUILDER_GLOBALS(X)
+#endif
+
+#define TREES_LOCALS(X) \
+    X(MP_QSTR_predict, trees_predict_obj) \
+    X(MP_QSTR_outputs, trees_outputs_obj) \
+    X(MP_QSTR_features, trees_features_obj) \
+    TREES_BUILDER_LOCALS(X)
 EML_DEFINE_TYPE(trees_type, MP_QSTR_Model, TREES_LOCALS)
 
 #define TREES_GLOBALS(X) \
-    X(MP_QSTR_new, trees_new_obj) \
     X(MP_QSTR_load, trees_load_obj) \
-    X(MP_QSTR_load_model, trees_load_model_obj)
+    TREES_BUILDER_GLOBALS(X)
 #define TREES_TYPES(X) X(trees_type)
 EML_DEFINE_MODULE(emlearn_trees, TREES_GLOBALS, TREES_TYPES)
 #ifndef MICROPY_ENABLE_DYNRUNTIME

@@ -1,0 +1,73 @@
+# emlearn_trees_lite, the classifiers-only native module: scikit-learn's classes and
+# probabilities for every classifier file of iris, wine and breast_cancer (decision tree,
+# random forest, extra trees; float and int16 inputs), ValueError for regression and
+# gradient boosting files and for every malformed file, and no builder API.
+# needs: trees_cls.bin trees_cls.json trees_reg.bin trees_reg.json trees_bad.bin trees_bad.json trees_check.py
+# targets: x64 armv6m armv7m rv32imc
+import array
+import gc
+import json
+import emlearn_trees_lite
+import emltest
+import trees_check
+
+
+def test_classifiers_identical_boosting_refused():
+    # 24 cases: 3 data sets x 4 estimators x 2 input types; the 6 gradient
+    # boosting ones are values models (a sum of trees and a link function)
+    assert trees_check.check_cases(emlearn_trees_lite, "trees_cls", classifiers_only=True) == (18, 6)
+
+
+def test_regressors_refused():
+    assert trees_check.check_cases(emlearn_trees_lite, "trees_reg", classifiers_only=True) == (0, 14)
+
+
+def test_bad_models_raise_value_error():
+    index = json.load(open("trees_bad.json"))
+    f = open("trees_bad.bin", "rb")
+    assert len(index) >= 30
+    for name, offset, n in index:
+        f.seek(offset)
+        data = f.read(n)
+        for source in (data, bytearray(data)):
+            try:
+                emlearn_trees_lite.load(source)
+            except ValueError as e:
+                assert str(e), name
+            else:
+                raise AssertionError("loaded bad model " + name)
+
+
+def test_only_the_binary_model_api():
+    assert not hasattr(emlearn_trees_lite, "new") and not hasattr(emlearn_trees_lite, "load_model")
+    f = open("trees_cls.bin", "rb")
+    case = json.load(open("trees_cls.json"))[0]
+    f.seek(case["model"][0])
+    model = emlearn_trees_lite.load(f.read(case["model"][1]))
+    for name in ("predict", "outputs", "features"):
+        assert hasattr(model, name), name
+    for name in ("setdata", "addroot", "addnode", "addleaf"):
+        assert not hasattr(model, name), name
+    assert model.outputs() == case["expected"][1]
+    assert model.features() == case["rows"][3]
+
+
+def test_delete_returns_heap():
+    f = open("trees_cls.bin", "rb")
+    case = json.load(open("trees_cls.json"))[0]
+    f.seek(case["model"][0])
+    data = bytearray(f.read(case["model"][1]))  # copied into the model's own buffer
+    row = array.array("h", bytes(2 * case["rows"][3]))
+    levels = []
+    for _ in range(4):
+        model = emlearn_trees_lite.load(data)
+        model.predict(row)
+        during = gc.mem_alloc()
+        del model
+        gc.collect()
+        levels.append(gc.mem_alloc())
+    assert during > levels[-1] + len(data) // 2, (levels, during)
+    assert levels[-1] == levels[-2] == levels[-3], levels
+
+
+emltest.main(globals())
