@@ -8,8 +8,9 @@
  *     cls = model.predict(inputs, outputs)    # see docs/emlearn_trees.md
  *
  * Built with EML_TREES_NO_BUILDER and EML_TREES_NO_VALUES (the native module
- * emlearn_trees_lite) it has only load(), for classifier files: about half
- * the code, which a native module keeps in RAM.
+ * emlearn_trees_lite), the module has only load(), for classifier files, and
+ * models only predict, outputs and features: about half the code, which a
+ * native module keeps in RAM.
  */
 #include "eml_binding.h"
 #include "eml_array_fast.h"
