@@ -66,3 +66,21 @@ def check_cases(trees, name, classifiers_only=False):
         del model
     assert not bad, bad[:5]
     return len(cases) - refused, refused
+
+
+def check_bad_models(trees):
+    """Every file of the bad-model corpus (tests/reference/trees_cases.py)
+    raises ValueError with a reason, from bytes and from a bytearray."""
+    index = json.load(open("trees_bad.json"))
+    f = open("trees_bad.bin", "rb")
+    for name, offset, n in index:
+        f.seek(offset)
+        data = f.read(n)
+        for source in (data, bytearray(data)):
+            try:
+                trees.load(source)
+            except ValueError as e:
+                assert str(e), name
+            else:
+                raise AssertionError("loaded bad model " + name)
+    return len(index)
