@@ -111,32 +111,26 @@ $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
 
-# The trees core once more with the integer vote path that FPU-less targets
-# take (hosts divide in doubles; see eml_trees.c).
-$(BUILD)/tests/test_trees_intvotes: tests/core/test_trees.c tests/core/check.h $(CORE_SRC)
-	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -Isrc/core $< src/core/eml_trees.c -lm -o $@
-
+# Core tests built once more with other options: $(call core_test_variant,
+# binary, test source, flags, core sources). The explicit rules override the
+# pattern rule above for binaries that share a test source's name.
+define core_test_variant
+$(BUILD)/tests/$(1): tests/core/$(2).c tests/core/check.h $(CORE_SRC)
+	@mkdir -p $$(dir $$@)
+	gcc $(SANITIZE) $(3) -Isrc/core $$< $(4) -lm -o $$@
+endef
+# The trees core with the integer vote path that FPU-less targets take
+# (hosts divide in doubles; see eml_trees.c).
+$(eval $(call core_test_variant,test_trees_intvotes,test_trees,-DEML_TREES_INTEGER_VOTES,src/core/eml_trees.c))
 # The soft-float vote conversion, a static function: the test includes the
 # core source itself, with the integer vote path; once more with the
 # leading-zero loop of chips that have no CLZ instruction.
-$(BUILD)/tests/test_trees_q31: tests/core/test_trees_q31.c tests/core/check.h $(CORE_SRC)
-	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -Isrc/core $< -lm -o $@
-
-$(BUILD)/tests/test_trees_q31_softclz: tests/core/test_trees_q31.c tests/core/check.h $(CORE_SRC)
-	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ -Isrc/core $< -lm -o $@
-
+$(eval $(call core_test_variant,test_trees_q31,test_trees_q31,-DEML_TREES_INTEGER_VOTES,))
+$(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ,))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
-$(BUILD)/tests/test_trees_lite: tests/core/test_trees_lite.c tests/core/check.h $(CORE_SRC)
-	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER -Isrc/core $< src/core/eml_trees.c -lm -o $@
-
-$(BUILD)/tests/test_trees_lite_full: tests/core/test_trees_lite.c tests/core/check.h $(CORE_SRC)
-	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -Isrc/core $< src/core/eml_trees.c -lm -o $@
+$(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))
+$(eval $(call core_test_variant,test_trees_lite_full,test_trees_lite,,src/core/eml_trees.c))
 
 # libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
 # check runs it briefly), seeded with valid models and the bad-model corpus.

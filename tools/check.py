@@ -91,8 +91,9 @@ def test_targets(test):
 def run_micropython(target, test):
     files, skip = needed_files(test)
     name = os.path.basename(test)
-    if target not in test_targets(test):
-        return target, name, (0, 0), "skipped: runs on %s only" % " ".join(test_targets(test))
+    targets = test_targets(test)
+    if target not in targets:
+        return target, name, (0, 0), "skipped: runs on %s only" % " ".join(targets)
     if skip:
         return target, name, (0, 0), "skipped: " + skip
     try:

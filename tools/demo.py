@@ -54,13 +54,10 @@ def main():
                      fmt(r["module_per_row_batch"])))
         print("5. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
               % (results["x64"]["model_bytes"], results["x64"]["heap_in_place"], results["x64"]["heap_copied"]))
-        for module in ("emlearn_trees", "emlearn_trees_lite"):
-            sizes = []
-            for arch in ("x64", "armv7m"):
-                path = os.path.join(TOP, "dist", arch + "_6.3", module + ".mpy")
-                sizes.append("%s %d B" % (arch, os.path.getsize(path)))
-            print("   %s.mpy: %s%s" % (module, ", ".join(sizes),
-                                       " (classifier files only)" if module.endswith("lite") else ""))
+        for module, what in (("emlearn_trees", ""), ("emlearn_trees_lite", " (classifier files only)")):
+            sizes = ["%s %d B" % (arch, os.path.getsize(os.path.join(TOP, "dist", arch + "_6.3", module + ".mpy")))
+                     for arch in ("x64", "armv7m")]
+            print("   %s.mpy: %s%s" % (module, ", ".join(sizes), what))
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
