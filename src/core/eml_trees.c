@@ -717,7 +717,12 @@ size_t eml_trees_builder_storage_size(uint32_t max_trees, uint32_t max_nodes,
     eml_trees_layout l;
     builder_layout(max_trees, max_nodes, max_leaves,
         (unsigned)builder_wide(max_nodes, max_leaves), &l);
-    return (l.end == EML_TREES_TOO_BIG || (uint64_t)(size_t)l.end != l.end) ? 0 : (size_t)l.end;
+    /* the capacities also bound the child slots (put_ref) below 0xffffffff */
+    if ((uint64_t)max_nodes + max_leaves >= 0xffffffffu || l.end == EML_TREES_TOO_BIG
+        || (uint64_t)(size_t)l.end != l.end) {
+        return 0;
+    }
+    return (size_t)l.end;
 }
 
 eml_status eml_trees_builder_init(eml_trees_builder *b, void *storage,
@@ -771,7 +776,10 @@ eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
     return EML_OK;
 }
 
-/* A ref slot; while building it holds emlearn's int16 (two's complement). */
+/* A ref slot. While building it holds an emlearn child as a slot value: a
+ * node index below max_nodes, or max_nodes + a leaf index. That fits a
+ * narrow (u16) slot, since narrow builders have max_nodes + max_leaves <=
+ * 65534, so children and roots are not limited to emlearn's int16 fields. */
 static void put_ref(uint8_t *refs, unsigned wide, uint32_t i, uint32_t v) {
     if (wide) {
         ((uint32_t *)(void *)refs)[i] = v;
@@ -780,9 +788,17 @@ static void put_ref(uint8_t *refs, unsigned wide, uint32_t i, uint32_t v) {
     }
 }
 
-static int32_t get_raw(const uint8_t *refs, unsigned wide, uint32_t i) {
-    const uint32_t u = get_ref(refs, (int)wide, i);
-    return wide ? u2s(u) : ((u >= 0x8000u) ? (int32_t)u - 65536 : (int32_t)u);
+/* emlearn's child c of node i (for a root, i = 0 and c is absolute): c >= 0
+ * is node i + c, c < 0 is leaf -c-1. 0 when that is beyond the capacities. */
+static int child_slot(const eml_trees_builder *b, int32_t c, uint32_t i, uint32_t *slot) {
+    if (c >= 0) {
+        const uint64_t j = (uint64_t)i + (uint32_t)c;
+        *slot = (uint32_t)j;
+        return j < b->max_nodes;
+    }
+    const uint32_t leaf = (uint32_t)(-(c + 1));     /* no overflow at INT32_MIN */
+    *slot = b->max_nodes + leaf;
+    return leaf < b->max_leaves;
 }
 
 static eml_status builder_check(eml_trees_builder *b, uint32_t count, uint32_t max,
@@ -802,10 +818,11 @@ eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
     if (st != EML_OK) {
         return st;
     }
-    if (!in_range(root, -32768, 32767)) {
-        FAIL(EML_ERR_VALUE, "root out of int16 range");
+    uint32_t slot;
+    if (!child_slot(b, root, 0, &slot)) {
+        FAIL(EML_ERR_VALUE, "root beyond max_nodes or max_leaves");
     }
-    put_ref(b->roots, b->wide, b->n_trees++, (uint32_t)root);
+    put_ref(b->roots, b->wide, b->n_trees++, slot);
     return EML_OK;
 }
 
@@ -818,19 +835,23 @@ eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
     if (!in_range(feature, 0, b->wide ? 65535 : 255)) {
         FAIL(EML_ERR_VALUE, "feature out of range");
     }
-    if (!in_range(left, -32768, 32767) || !in_range(right, -32768, 32767)
-        || !in_range(value, -32768, 32767)) {
-        FAIL(EML_ERR_VALUE, "child or threshold out of int16 range");
+    if (!in_range(value, -32768, 32767)) {
+        FAIL(EML_ERR_VALUE, "threshold out of int16 range");
     }
-    const uint32_t i = b->n_nodes++;
+    const uint32_t i = b->n_nodes;
+    uint32_t l, r;
+    if (!child_slot(b, left, i, &l) || !child_slot(b, right, i, &r)) {
+        FAIL(EML_ERR_VALUE, "child beyond max_nodes or max_leaves");
+    }
+    b->n_nodes++;
     if (b->wide) {
         ((uint16_t *)(void *)b->features)[i] = (uint16_t)feature;
     } else {
         b->features[i] = (uint8_t)feature;
     }
     ((int16_t *)(void *)b->thresholds)[i] = (int16_t)value;
-    put_ref(b->left, b->wide, i, (uint32_t)left);
-    put_ref(b->right, b->wide, i, (uint32_t)right);
+    put_ref(b->left, b->wide, i, l);
+    put_ref(b->right, b->wide, i, r);
     return EML_OK;
 }
 
@@ -859,15 +880,15 @@ static int32_t leaf_class(float v) {
     return (m & ((1u << shift) - 1u)) ? -1 : (int32_t)(m >> shift);
 }
 
-/* emlearn child c of node i (or root, i = 0) as a ref; a dangling index, a
- * bad class or a ref that does not fit gives `bad`, which validation rejects. */
-static uint32_t convert_raw(const eml_trees_builder *b, int32_t c, uint32_t i,
-    int regress, uint32_t bad) {
-    if (c >= 0) {
-        const uint32_t j = i + (uint32_t)c;
-        return (j < b->n_nodes) ? j : bad;
+/* A child slot (see put_ref) as a ref; a node or leaf that was never added,
+ * a bad class or a ref that does not fit gives `bad`, which validation
+ * rejects. */
+static uint32_t convert_slot(const eml_trees_builder *b, uint32_t slot, int regress,
+    uint32_t bad) {
+    if (slot < b->max_nodes) {
+        return (slot < b->n_nodes) ? slot : bad;
     }
-    const uint32_t leaf = (uint32_t)(-(c + 1));
+    const uint32_t leaf = slot - b->max_nodes;
     if (leaf >= b->n_leaves) {
         return bad;
     }
@@ -901,14 +922,14 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
      * 0xffff it names a pure leaf, so remember that it was used. */
     int dangling = 0;
     for (uint32_t i = 0; i < b->n_nodes; i++) {
-        const uint32_t l = convert_raw(b, get_raw(b->left, wide, i), i, regress, bad);
-        const uint32_t r = convert_raw(b, get_raw(b->right, wide, i), i, regress, bad);
+        const uint32_t l = convert_slot(b, get_ref(b->left, (int)wide, i), regress, bad);
+        const uint32_t r = convert_slot(b, get_ref(b->right, (int)wide, i), regress, bad);
         dangling |= (l == bad) | (r == bad);
         put_ref(b->left, wide, i, l);
         put_ref(b->right, wide, i, r);
     }
     for (uint32_t k = 0; k < b->n_trees; k++) {
-        const uint32_t root = convert_raw(b, get_raw(b->roots, wide, k), 0, regress, bad);
+        const uint32_t root = convert_slot(b, get_ref(b->roots, (int)wide, k), regress, bad);
         dangling |= (root == bad);
         put_ref(b->roots, wide, k, root);
         ((uint16_t *)(void *)b->tree_output)[k] = EML_TREES_ALL_OUTPUTS;

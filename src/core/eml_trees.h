@@ -119,8 +119,10 @@ int32_t eml_trees_floor_sat(float f);
  * thresholds, narrow or wide as the capacities require; each class leaf
  * becomes a pure-leaf ref, so the mean of the trees equals emlearn's vote
  * fraction and argmax its majority vote) and validates it exactly as
- * eml_trees_load does. Values outside emlearn's int16 fields are rejected,
- * not wrapped. */
+ * eml_trees_load does. Thresholds must fit emlearn's int16 field; roots and
+ * children may be any index within the capacities (emlearn-micropython keeps
+ * them in int16, which limits its models to 32767 nodes). Out-of-range
+ * values are rejected, not wrapped. */
 typedef struct {
     eml_trees model;
     uint8_t *roots;
@@ -158,8 +160,9 @@ eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
     int32_t n_classes, int32_t leaf_bits);
 
 /* EML_ERR_CAPACITY ("more trees than max_trees" / ... nodes / ... leaves)
- * when full; EML_ERR_VALUE when a value is outside emlearn's field or after
- * finish. */
+ * when full; EML_ERR_VALUE after finish, or when a value is out of range: a
+ * threshold outside int16, a feature beyond the layout's field, a root or
+ * child that names a node beyond max_nodes or a leaf beyond max_leaves. */
 eml_status eml_trees_builder_addroot(eml_trees_builder *b, int32_t root,
     const char **reason);
 eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,

@@ -1371,6 +1371,45 @@ static void test_builder_api(void) {
     free(storage);
 }
 
+/* emlearn-micropython keeps roots and children in int16; the builder takes
+ * any index within its capacities: a chain of 40000 nodes (narrow refs) whose
+ * second tree's root is node 39999, and the same with wide refs. */
+static void test_builder_beyond_int16(void) {
+    static const uint32_t leaves_cap[] = { 2, 30000 };
+    for (int w = 0; w < 2; w++) {
+        const uint32_t n = 40000;
+        const size_t size = eml_trees_builder_storage_size(2, n, leaves_cap[w]);
+        void *storage = malloc(size);
+        eml_trees_builder b;
+        eml_trees m;
+        const char *why = NULL;
+        CHECK(storage != NULL && eml_trees_builder_init(&b, storage, size, 2, n, leaves_cap[w]) == EML_OK,
+            "init 40000 nodes");
+        CHECK(b.wide == (w == 1), "layout");
+        eml_trees_builder_setdata(&b, 1, 2, 0);
+        CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_OK, why);
+        CHECK(eml_trees_builder_addroot(&b, (int32_t)n - 1, &why) == EML_OK, "root 39999");
+        eml_trees_builder_addleaf(&b, 0.0f, &why);
+        eml_trees_builder_addleaf(&b, 1.0f, &why);
+        /* node i: x < i goes to class 0, else on to node i + 1; the last
+         * node's right is class 1 */
+        for (uint32_t i = 0; i < n; i++) {
+            const int32_t value = (int32_t)(i % 30000);
+            CHECK(eml_trees_builder_addnode(&b, -1, i + 1 < n ? 1 : -2, 0, value, &why) == EML_OK, why);
+        }
+        CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK, why);
+        float out[2];
+        int32_t cls;
+        int16_t x = 29999;      /* passes every node but i % 30000 > 29999: never */
+        eml_trees_predict_int16(&m, &x, out, &cls);
+        CHECK(cls == 1 && out[1] == 1.0f, "40000-node chain to the last leaf");
+        x = 20000;              /* node 20001 sends it left in tree 0; node 39999 right */
+        eml_trees_predict_int16(&m, &x, out, &cls);
+        CHECK(out[0] == 0.5f && out[1] == 0.5f, "root 39999 walks its own node");
+        free(storage);
+    }
+}
+
 static void test_builder_errors(void) {
     static uint32_t storage[512];
     eml_trees_builder b;
@@ -1393,17 +1432,24 @@ static void test_builder_errors(void) {
     CHECK(eml_trees_builder_setdata(&b, 2, 2, 2) == EML_ERR_VALUE, "setdata leaf_bits 2");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_VALUE, "failed setdata leaves it unset");
     CHECK(eml_trees_builder_setdata(&b, 2, 2, 0) == EML_OK, "setdata");
-    CHECK(eml_trees_builder_addroot(&b, 40000, &why) == EML_ERR_VALUE, "root out of int16");
+    CHECK(eml_trees_builder_addroot(&b, 1, &why) == EML_ERR_VALUE && why != NULL
+        && strcmp(why, "root beyond max_nodes or max_leaves") == 0, "root beyond max_nodes");
+    CHECK(eml_trees_builder_addroot(&b, -2, &why) == EML_ERR_VALUE, "root leaf beyond max_leaves");
+    CHECK(eml_trees_builder_addroot(&b, INT32_MIN, &why) == EML_ERR_VALUE, "root INT32_MIN");
+    CHECK(eml_trees_builder_addroot(&b, INT32_MAX, &why) == EML_ERR_VALUE, "root INT32_MAX");
     CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_OK, "root");
     why = NULL;
     CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_ERR_CAPACITY && why != NULL
         && strcmp(why, "more trees than max_trees") == 0, "max trees");
-    CHECK(eml_trees_builder_addnode(&b, 1, 1, 256, 0, &why) == EML_ERR_VALUE, "feature > 255 narrow");
-    CHECK(eml_trees_builder_addnode(&b, 1, 1, -1, 0, &why) == EML_ERR_VALUE, "feature < 0");
-    CHECK(eml_trees_builder_addnode(&b, 1, 1, 0, 40000, &why) == EML_ERR_VALUE, "threshold out of int16");
-    CHECK(eml_trees_builder_addnode(&b, 1, 1, 0, -32769, &why) == EML_ERR_VALUE, "threshold below int16");
-    CHECK(eml_trees_builder_addnode(&b, 40000, 1, 0, 0, &why) == EML_ERR_VALUE, "left out of int16");
-    CHECK(eml_trees_builder_addnode(&b, 1, -32769, 0, 0, &why) == EML_ERR_VALUE, "right out of int16");
+    CHECK(eml_trees_builder_addnode(&b, -1, -1, 256, 0, &why) == EML_ERR_VALUE, "feature > 255 narrow");
+    CHECK(eml_trees_builder_addnode(&b, -1, -1, -1, 0, &why) == EML_ERR_VALUE, "feature < 0");
+    CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, 40000, &why) == EML_ERR_VALUE, "threshold out of int16");
+    CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, -32769, &why) == EML_ERR_VALUE, "threshold below int16");
+    CHECK(eml_trees_builder_addnode(&b, 1, -1, 0, 0, &why) == EML_ERR_VALUE && why != NULL
+        && strcmp(why, "child beyond max_nodes or max_leaves") == 0, "left beyond max_nodes");
+    CHECK(eml_trees_builder_addnode(&b, -1, -2, 0, 0, &why) == EML_ERR_VALUE, "right beyond max_leaves");
+    CHECK(eml_trees_builder_addnode(&b, INT32_MAX, -1, 0, 0, &why) == EML_ERR_VALUE, "left INT32_MAX");
+    CHECK(eml_trees_builder_addnode(&b, -1, INT32_MIN, 0, 0, &why) == EML_ERR_VALUE, "right INT32_MIN");
     CHECK(eml_trees_builder_addnode(&b, -1, -1, 255, 0, &why) == EML_OK, "node");
     why = NULL;
     CHECK(eml_trees_builder_addnode(&b, -1, -1, 0, 0, &why) == EML_ERR_CAPACITY && why != NULL
@@ -1459,7 +1505,9 @@ static void test_builder_errors(void) {
         "good twin (unused leaf 0.5) finishes");
     for (size_t i = 0; i < sizeof bad_models / sizeof bad_models[0]; i++) {
         CHECK(parse_csv(bad_models[i], &r), "bad model parses");
-        CHECK(eml_trees_builder_init(&b, storage, sizeof storage, 4, 4, 4) == EML_OK, "init");
+        /* room beyond the model: indices past its last node or leaf pass
+         * addnode / addroot (within capacity) and fail at finish */
+        CHECK(eml_trees_builder_init(&b, storage, sizeof storage, 8, 8, 8) == EML_OK, "init");
         why = NULL;
         eml_status st = feed(&b, &r, &why);
         CHECK(st == EML_OK, "bad model's calls are accepted one by one");
@@ -1857,6 +1905,7 @@ int main(void) {
     test_builder_xor();
     test_builder_api();
     test_builder_errors();
+    test_builder_beyond_int16();
     test_malformed();
     return check_summary();
 }

@@ -481,6 +481,13 @@ static int ref_child_ok(const ref_model *r, int32_t c, int64_t i) {
     return k >= 0 && k < r->n_classes && (uint64_t)r->n_nodes + (uint64_t)k < limit;
 }
 
+/* Whether addnode / addroot take child c of node i (root: i = 0): it must
+ * name a node or leaf within the capacities, existing yet or not. */
+static int ref_addable(const ref_model *r, int32_t c, uint32_t i) {
+    return (c >= 0) ? (int64_t)i + c < (int64_t)r->max_nodes
+        : -(int64_t)c - 1 < (int64_t)r->max_leaves;
+}
+
 static int ref_valid(const ref_model *r) {
     if (r->n_trees == 0 || (!r->wide && r->n_features > 256)) {
         return 0;
@@ -626,8 +633,8 @@ static void try_builder(const uint8_t *prog, size_t plen, const uint8_t *data, s
             const int32_t feature = take_feature(&rd), value = take_value(&rd);
             st = eml_trees_builder_addnode(&b, left, right, feature, value, &why);
             want = state ? EML_ERR_VALUE : (r.n_nodes >= r.max_nodes) ? EML_ERR_CAPACITY
-                : (!in_range(feature, 0, r.wide ? 65535 : 255) || !in_range(left, -32768, 32767)
-                    || !in_range(right, -32768, 32767) || !in_range(value, -32768, 32767))
+                : (!in_range(feature, 0, r.wide ? 65535 : 255) || !ref_addable(&r, left, r.n_nodes)
+                    || !ref_addable(&r, right, r.n_nodes) || !in_range(value, -32768, 32767))
                 ? EML_ERR_VALUE : EML_OK;
             check(st == want && (st == EML_OK || why != NULL));
             if (st == EML_OK) {
@@ -647,7 +654,7 @@ static void try_builder(const uint8_t *prog, size_t plen, const uint8_t *data, s
             }
             st = eml_trees_builder_addroot(&b, root, &why);
             want = state ? EML_ERR_VALUE : (r.n_trees >= r.max_trees) ? EML_ERR_CAPACITY
-                : !in_range(root, -32768, 32767) ? EML_ERR_VALUE : EML_OK;
+                : !ref_addable(&r, root, 0) ? EML_ERR_VALUE : EML_OK;
             check(st == want && (st == EML_OK || why != NULL));
             if (st == EML_OK) {
                 r.roots[r.n_trees++] = root;
