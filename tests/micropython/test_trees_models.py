@@ -20,19 +20,101 @@ def test_emlearn_xor_csv():
 
 def test_malformed_csv_raises_value_error():
     import io
-    for text in ("f,2\nc,2\nx,1\n",          # unknown kind
-                 "f,2\nc,2\nn,0,5,1\n",      # node with 4 fields
+    for text in ("f,2\nc,2\nn,0,5,1\n",      # node with 4 fields
                  "f,2\nc,2\nl,1,2\n",        # leaf with 3 fields
                  "f,2\nc,2\nr,abc\n",        # not a number
                  "l,1\nf,2\nc,2\n",          # leaf before f and c
                  "f,0\nc,2\n",                # no features
-                 "f,2\nc,2\nr,99999999999\n"):  # root outside int16
+                 "f,2\nc,2\nr,4\n",          # root beyond max_nodes (4)
+                 "f,2\nc,2\nr,-5\n",         # root leaf beyond max_leaves (4)
+                 "f,2\nc,2\nr,4294967296\n",  # 2^32: a big int, not root 0 wrapped
+                 "f,2\nc,2\nr,-18446744073709551616\n",
+                 "f,2\nc,2\nn,0,inf,-1,-2\n",  # int(inf) would be OverflowError
+                 "f,2\nc,2\nn,0,nan,-1,-2\n",
+                 "f,2\nc,2\nn,0,1e10,-1,-2\n",  # threshold outside int16
+                 "f,2\nc,2\nn,4294967296,1,-1,-2\n"):
         model = emlearn_trees.new(2, 4, 4)
         emltest.raises(ValueError, emlearn_trees.load_model, model, io.StringIO(text))
     # a class leaf that is not a class index fails when the model is finished
     model = emlearn_trees.new(1, 1, 1)
     emlearn_trees.load_model(model, io.StringIO("f,2\nc,2\nl,2\nr,0\nn,0,1,-1,-1\n"))
     emltest.raises(ValueError, model.predict, array.array("h", [0, 0]))
+
+
+def test_csv_lines_of_other_kinds_are_skipped():
+    # emlearn-micropython's loader skips them; a newer emlearn may add kinds
+    import io
+    text = "# comment\nf,2\nc,2\nx,1,2,3\nl,0\nl,1\nr,0\nn,0,1,-1,-2\nmeta,7\n"
+    model = emlearn_trees.new(1, 1, 2)
+    emlearn_trees.load_model(model, io.StringIO(text))
+    assert model.predict(array.array("h", [0, 0])) == 0
+    assert model.predict(array.array("h", [1, 0])) == 1
+
+
+def test_out_of_range_ints_raise_value_error():
+    # in a native module mp_obj_get_int truncates a big int to a machine
+    # word: 2^64 + 1 would be 1; every such value must be refused instead
+    big = 2 ** 64
+    for args in ((big + 1, 4, 4), (4, big + 4, 4), (4, 4, -big), (True, 4, 4 - big)):
+        emltest.raises(ValueError, emlearn_trees.new, *args)
+    emltest.raises(TypeError, emlearn_trees.new, 1.5, 4, 4)
+    model = emlearn_trees.new(2, 4, 4)
+    emltest.raises(ValueError, model.setdata, big + 2, 2)
+    emltest.raises(ValueError, model.setdata, 2, big + 2)
+    emltest.raises(ValueError, model.setdata, 2, 2, big + 32)
+    model.setdata(2, 2)
+    for c in (big, -big, big + 1, 2 ** 31, -(2 ** 31) - 1):
+        emltest.raises(ValueError, model.addroot, c)
+        emltest.raises(ValueError, model.addnode, c, -1, 0, 0)
+        emltest.raises(ValueError, model.addnode, -1, c, 0, 0)
+        emltest.raises(ValueError, model.addnode, -1, -1, c, 0)
+        emltest.raises(ValueError, model.addnode, -1, -1, 0, c)
+    emltest.raises(TypeError, model.addroot, 1.0)
+
+
+def test_setdata_takes_leaf_bits():
+    # emlearn-micropython's loader calls setdata(n_features, n_classes, leaf_bits);
+    # leaf_bits 32 is a regressor (one output, whatever n_classes says)
+    model = emlearn_trees.new(1, 1, 2)
+    model.setdata(1, 2, 32)
+    assert model.outputs() == 1
+    model.addleaf(2.5)
+    model.addleaf(-1.0)
+    model.addroot(0)
+    model.addnode(-1, -2, 0, 10)
+    out = array.array("f", [0])
+    assert model.predict(array.array("h", [3]), out) is None
+    assert out[0] == 2.5 and model.outputs() == 1
+    model.predict(array.array("h", [10]), out)
+    assert out[0] == -1.0
+    model = emlearn_trees.new(1, 1, 2)
+    model.setdata(1, 3, 0)
+    assert model.outputs() == 3
+    emltest.raises(ValueError, model.setdata, 1, 3, 8)   # quantized leaves: not supported
+
+
+def test_builder_beyond_int16_indices():
+    # emlearn-micropython keeps roots and children in int16 (32767 nodes at
+    # most); here any index within the capacities works. A chain of 33000
+    # nodes needs about 200 kB, more than the emulated boards' heap.
+    n = 33000
+    gc.collect()
+    if gc.mem_free() < 400000:
+        print("skip: no room for", n, "nodes")
+        return
+    model = emlearn_trees.new(2, n, 2)
+    model.setdata(1, 2)
+    model.addleaf(0)
+    model.addleaf(1)
+    model.addroot(0)
+    model.addroot(n - 1)                    # an absolute root index > 32767
+    for i in range(n):
+        # x < i % 30000 goes to class 0, else on to node i + 1
+        model.addnode(-1, 1 if i + 1 < n else -2, 0, i % 30000)
+    out = array.array("f", [0, 0])
+    assert model.predict(array.array("h", [29999]), out) == 1 and out[1] == 1.0
+    model.predict(array.array("h", [20000]), out)  # tree 0 left at node 20001, tree 1 right
+    assert out[0] == 0.5 and out[1] == 0.5, out
 
 
 def test_bad_models_raise_value_error():
@@ -97,7 +179,7 @@ def test_inputs_and_outputs_of_every_buffer_kind():
 
 
 def make_model():
-    model = emlearn_trees.new(10, 1000, 100)
+    model = emlearn_trees.new(10, 300, 100)    # about 2.5 kB: room on a micro:bit
     with open("emlearn_xor_model.csv", "r") as f:
         emlearn_trees.load_model(model, f)
     model.predict(array.array("h", [0, 0]))

@@ -93,11 +93,28 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
 
 #ifndef EML_TREES_NO_BUILDER
+static int32_t saturate_i32(mp_int_t v) {
+    return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff ? -0x7fffffff : (int32_t)v;
+}
+
+/* A Python int as int32_t, saturated to +-(2^31 - 1), so that an
+ * out-of-range value fails the core's range checks instead of wrapping. A
+ * big int (beyond a small int: 31 bits on 32-bit ports, 63 on 64-bit ones)
+ * is outside every range the module takes, but mp_obj_get_int would truncate
+ * it to a machine word in a native module: only its sign is used. */
+static int32_t get_i32(mp_obj_t obj) {
+    if (mp_obj_is_exact_type(obj, &mp_type_int)) {
+        const bool negative = mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, obj, MP_OBJ_NEW_SMALL_INT(0)));
+        return negative ? -0x7fffffff : 0x7fffffff;
+    }
+    return saturate_i32(mp_obj_get_int(obj));   /* small int or bool; else TypeError */
+}
+
 /* new(max_trees, max_nodes, max_leaves): an empty model for the builder calls. */
 static mp_obj_t trees_new(size_t n_args, const mp_obj_t *args) {
-    mp_int_t max_trees = mp_obj_get_int(args[0]);
-    mp_int_t max_nodes = mp_obj_get_int(args[1]);
-    mp_int_t max_leaves = n_args > 2 ? mp_obj_get_int(args[2]) : 256;
+    const int32_t max_trees = get_i32(args[0]);
+    const int32_t max_nodes = get_i32(args[1]);
+    const int32_t max_leaves = n_args > 2 ? get_i32(args[2]) : 256;
     if (max_trees < 1 || max_nodes < 0 || max_leaves < 1 || max_trees > 0x7fffffff / 8
         || max_nodes > 0x7fffffff / 16 || max_leaves > 0x7fffffff / 16) {
         mp_raise_ValueError(MP_ERROR_TEXT("capacities must be max_trees >= 1, max_nodes >= 0, max_leaves >= 1"));
@@ -125,26 +142,22 @@ static eml_trees_builder *get_builder(mp_obj_t self_obj) {
     return self->builder;
 }
 
-/* A Python int as int32_t, saturated: out-of-range values then fail the
- * core's range checks instead of wrapping (mp_int_t is 64-bit on x64). */
-static int32_t get_i32(mp_obj_t obj) {
-    mp_int_t v = mp_obj_get_int(obj);
-    return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff ? -0x7fffffff : (int32_t)v;
-}
-
 static void check(eml_status status, const char *reason) {
     if (status != EML_OK) {
         raise_reason(reason);
     }
 }
 
-static mp_obj_t trees_setdata(mp_obj_t self_obj, mp_obj_t features, mp_obj_t classes) {
-    eml_trees_builder *b = get_builder(self_obj);
-    check(eml_trees_builder_setdata(b, get_i32(features), get_i32(classes), 0),
-        "n_features must be 1 to 65535 and n_classes 0 to 65535");
+/* setdata(n_features, n_classes[, leaf_bits]): emlearn-micropython's current
+ * loader passes leaf_bits; older code passes two arguments. */
+static mp_obj_t trees_setdata(size_t n_args, const mp_obj_t *args) {
+    eml_trees_builder *b = get_builder(args[0]);
+    const int32_t leaf_bits = n_args > 3 ? get_i32(args[3]) : 0;
+    check(eml_trees_builder_setdata(b, get_i32(args[1]), get_i32(args[2]), leaf_bits),
+        "n_features must be 1 to 65535, n_classes 0 to 65535, leaf_bits 0 or 32");
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(trees_setdata_obj, trees_setdata);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_setdata_obj, 3, 4, trees_setdata);
 
 static mp_obj_t trees_addroot(mp_obj_t self_obj, mp_obj_t root) {
     const char *reason = NULL;
@@ -170,6 +183,17 @@ static mp_obj_t trees_addleaf(mp_obj_t self_obj, mp_obj_t value) {
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(trees_addleaf_obj, trees_addleaf);
+
+/* int(v) of a float, as emlearn-micropython reads a node's value, but
+ * saturated like get_i32 where int() would raise OverflowError (inf) or
+ * ValueError (nan): the core's range check then rejects it. */
+static int32_t float_to_i32(mp_float_t v) {
+    const mp_float_t limit = MICROPY_FLOAT_CONST(2147483648.0);    /* 2^31, exact in float */
+    if (v > -limit && v < limit) {
+        return (int32_t)v;          /* truncates toward zero, as int() does */
+    }
+    return v < 0 ? -0x7fffffff : 0x7fffffff;   /* NaN compares false: positive */
+}
 
 static mp_obj_t call1(mp_obj_t fun, mp_obj_t arg) {
     return mp_call_function_n_kw(fun, 1, 0, &arg);
@@ -202,10 +226,14 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
         mp_obj_get_array(call1(mp_load_attr(line, MP_QSTR_split), comma), &n, &tok);
         size_t len;
         const char *kind = mp_obj_str_get_data(tok[0], &len);
-        const char k0 = kind[0];
+        const char k0 = len ? kind[0] : 0;
         const char k1 = len > 1 ? kind[1] : 0;
-        const size_t want = (k0 == 'n' && len == 1) ? 5 : 2;
-        if (len > 2 || (len == 2 && !(k0 == 'l' && (k1 == 'b' || k1 == 'f'))) || n != want) {
+        const bool known = (len == 1 && (k0 == 'f' || k0 == 'c' || k0 == 'l' || k0 == 'r' || k0 == 'n'))
+            || (len == 2 && k0 == 'l' && (k1 == 'b' || k1 == 'f'));
+        if (!known) {
+            continue;                   /* skipped, as emlearn-micropython's loader does */
+        }
+        if (n != (k0 == 'n' && len == 1 ? 5u : 2u)) {
             mp_raise_ValueError(MP_ERROR_TEXT("CSV line must be f,c,lb,l,r (2 fields) or n (5 fields)"));
         }
         const char *reason = NULL;
@@ -223,11 +251,9 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
         } else if (k0 == 'r') {
             status = eml_trees_builder_addroot(b, get_i32(call1(int_fun, tok[1])), &reason);
         } else if (k0 == 'n') {
-            const int32_t value = get_i32(call1(int_fun, call1(float_fun, tok[2])));
+            const int32_t value = float_to_i32(mp_obj_get_float(call1(float_fun, tok[2])));
             status = eml_trees_builder_addnode(b, get_i32(call1(int_fun, tok[3])),
                 get_i32(call1(int_fun, tok[4])), get_i32(call1(int_fun, tok[1])), value, &reason);
-        } else {
-            mp_raise_ValueError(MP_ERROR_TEXT("unknown CSV line kind"));
         }
         check(status, reason);
     }
@@ -276,7 +302,9 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
         const char out_type = eml_get_array_fast(args[2], &ob, MP_BUFFER_WRITE, "fh",
             MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
         if (out_type == 'f') {
-            if ((ob.len >> 2) < n_rows * m->n_outputs) {
+            /* n_outputs < 2^16, so the product cannot overflow below 2^16 rows */
+            const size_t room = ob.len >> 2;
+            if (n_rows > 0xffff ? room / m->n_outputs < n_rows : room < n_rows * m->n_outputs) {
                 mp_raise_ValueError(MP_ERROR_TEXT("outputs must hold n_outputs values per input row"));
             }
             out = ob.buf;
@@ -317,8 +345,9 @@ static mp_obj_t trees_outputs(mp_obj_t self_obj) {
     if (!self->ready) {
         /* emlearn-micropython asks before the first prediction, right after
          * load_model: answer from the builder without finishing it. */
-        int32_t classes = self->builder->n_classes;
-        return mp_obj_new_int(classes > 0 ? classes : 1);
+        const eml_trees_builder *b = self->builder;
+        const bool regressor = b->leaf_bits == 32 || b->n_classes <= 0;    /* as finish decides */
+        return mp_obj_new_int(regressor ? 1 : b->n_classes);
     }
 #endif
     return mp_obj_new_int(self->model.n_outputs);
