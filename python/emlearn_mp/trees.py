@@ -615,7 +615,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     conv = sub.add_parser("convert", help="convert a pickled scikit-learn model")
     conv.add_argument("model", help="pickle (or joblib) file with a fitted estimator")
     conv.add_argument("output", help="binary model file to write (.emlt)")
-    conv.add_argument("--csv", metavar="OUT_CSV", help="also write emlearn's CSV format")
+    conv.add_argument("--csv", metavar="OUT_CSV",
+                      help="also write emlearn's CSV format, always with integer thresholds: "
+                      "emlearn_trees.load_model compares int16 inputs (train on integer data)")
     conv.add_argument("--int16", action="store_true", help="integer thresholds for integer inputs (int16, or int8 when every one fits)")
     conv.add_argument("--wide", action="store_true", help="force the WIDE layout")
     info = sub.add_parser("info", help="describe a binary (.emlt) or CSV model file")
@@ -639,7 +641,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     print(f"wrote {args.output}")
     _print_info(model_info(data), "  ")
     if args.csv:
-        text = to_csv(model, thresholds=mode)
+        # load_model reads thresholds with int(float(v)): float ones would be truncated
+        text = to_csv(model, thresholds="int16")
         with open(args.csv, "w") as f:
             f.write(text)
         print(f"wrote {args.csv} (emlearn_trees.new(n_trees, n_nodes, n_leaves) capacities below)")

@@ -675,10 +675,29 @@ def test_csv_votes_match_sklearn_trees(kind, name, mode):
         assert all(ln.split(",")[2].lstrip("-").isdigit() for ln in lines if ln.startswith("n,"))
 
 
+@pytest.mark.parametrize("mode", ["int16", "float"])
+@pytest.mark.parametrize("est", [tree.DecisionTreeRegressor(max_depth=6, random_state=1),
+                                 ensemble.RandomForestRegressor(n_estimators=5, max_depth=5, random_state=1),
+                                 ensemble.ExtraTreesRegressor(n_estimators=5, max_depth=5, random_state=1)])
+def test_csv_regressors_match_sklearn(est, mode):
+    Xtr, X, ytr = dataset("diabetes", mode)
+    model = est.fit(Xtr, ytr)
+    text = to_csv(model, thresholds=mode)
+    lines = text.splitlines()
+    assert lines[:4] == [f"f,{X.shape[1]}", "c,0", "lb,32", "lf,32"], lines[:4]
+    for Xs in (X, edge_inputs(model, X, mode, n=90)):
+        values, cls = predict_csv(text, Xs)
+        assert values.shape == (len(Xs), 1) and np.all(cls == -1)
+        np.testing.assert_allclose(values[:, 0], model.predict(Xs), rtol=2e-6, atol=1e-6)
+
+
 def test_csv_rejects_what_emlearn_cannot_hold():
     Xtr, X, ytr = dataset("diabetes", "float")
     with pytest.raises(ValueError):
-        to_csv(tree.DecisionTreeRegressor(max_depth=2).fit(Xtr, ytr))
+        Y2 = np.stack([ytr, -ytr], axis=1)
+        to_csv(tree.DecisionTreeRegressor(max_depth=2).fit(Xtr, Y2))     # multi-output
+    with pytest.raises(ValueError):
+        to_csv(ensemble.GradientBoostingRegressor(n_estimators=2).fit(Xtr, ytr))
     Xc, _, yc = dataset("iris", "float")
     with pytest.raises(ValueError):
         to_csv(ensemble.GradientBoostingClassifier(n_estimators=2).fit(Xc, yc))

@@ -66,20 +66,24 @@ def check_reader(data, rows, expected, classes, name):
 
 
 def csv_case(blob, model, data, rows, name):
-    """A classifier as emlearn CSV text, its rows, the votes and classes emlearn's
-    semantics give (trees_csv.predict_csv), and the binary model's classes. A
-    single decision tree's CSV leaf is the argmax of its distribution, so there
-    the two formats must give the same class; ensembles may differ (majority
-    vote against averaged probabilities)."""
+    """A classifier or single-output regressor as emlearn CSV text, its rows,
+    the votes (or values) and classes emlearn's semantics give
+    (trees_csv.predict_csv). A single decision tree's CSV leaf is the argmax of
+    its distribution, so there the two formats must give the same class;
+    classifier ensembles may differ (majority vote against averaged
+    probabilities); regressors give the binary format's values."""
     text = trees_csv.to_csv(model, thresholds="int16")
     votes, classes = trees_csv.predict_csv(text, rows)
-    _, binary_classes = trees_reader.predict_binary(data, rows)
-    if name.endswith("-dt") and not np.array_equal(classes, binary_classes):
+    binary_out, binary_classes = trees_reader.predict_binary(data, rows)
+    regress = binary_classes is None
+    if name.endswith("-dt") and not regress and not np.array_equal(classes, binary_classes):
         raise SystemExit("%s: CSV and binary classes differ for a single tree" % name)
+    if regress and np.any(np.abs(votes - binary_out) > 1e-6 + 2e-6 * np.abs(binary_out)):
+        raise SystemExit("%s: CSV and binary regression values differ" % name)
     lines = text.splitlines()
     capacity = [sum(1 for line in lines if line.startswith(k + ",")) for k in ("r", "n", "l")]
     return {
-        "name": name, "capacity": capacity, "same_as_binary": name.endswith("-dt"),
+        "name": name, "capacity": capacity, "same_as_binary": name.endswith("-dt") or regress,
         "csv": [blob.put(np.frombuffer(text.encode(), dtype=np.uint8)), len(text)],
         "binary": [blob.put(np.frombuffer(data, dtype=np.uint8)), len(data)],
         "rows": [blob.put(rows.astype(np.int16)), len(rows), rows.shape[1]],
@@ -148,7 +152,8 @@ def main(outdir):
                     "expected": [put(expected), expected.shape[1]],
                     "classes": put(classes),
                 })
-                if task == "cls" and mode == "int16" and kind != "gb" and name != "digits":
+                single_output = task == "cls" or np.ndim(y) == 1
+                if mode == "int16" and kind != "gb" and name != "digits" and single_output:
                     csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])
