@@ -51,6 +51,19 @@ def test_csv_lines_of_other_kinds_are_skipped():
     assert model.predict(array.array("h", [1, 0])) == 1
 
 
+def test_csv_node_values_truncate_toward_zero():
+    # emlearn-micropython reads a node value as int(float(v)): -2.5 is -2, 2.9 is 2,
+    # 32767.9 is 32767, 1e-30 is 0
+    import io
+    for text, below, at in (("-2.5", -3, -2), ("2.9", 1, 2), ("32767.9", 32766, 32767),
+                            ("1e-30", -1, 0), ("-0.99", -1, 0), ("-32768.5", None, -32768)):
+        model = emlearn_trees.new(1, 1, 2)
+        emlearn_trees.load_model(model, io.StringIO("f,1\nc,2\nl,0\nl,1\nr,0\nn,0,%s,-1,-2\n" % text))
+        if below is not None:
+            assert model.predict(array.array("h", [below])) == 0, text
+        assert model.predict(array.array("h", [at])) == 1, text
+
+
 def test_out_of_range_ints_raise_value_error():
     # in a native module mp_obj_get_int truncates a big int to a machine
     # word: 2^64 + 1 would be 1; every such value must be refused instead

@@ -186,13 +186,31 @@ static MP_DEFINE_CONST_FUN_OBJ_2(trees_addleaf_obj, trees_addleaf);
 
 /* int(v) of a float, as emlearn-micropython reads a node's value, but
  * saturated like get_i32 where int() would raise OverflowError (inf) or
- * ValueError (nan): the core's range check then rejects it. */
+ * ValueError (nan): the core's range check then rejects it. NaN counts as
+ * positive. */
 static int32_t float_to_i32(mp_float_t v) {
-    const mp_float_t limit = MICROPY_FLOAT_CONST(2147483648.0);    /* 2^31, exact in float */
+#if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_DOUBLE
+    const mp_float_t limit = 2147483648.0;
     if (v > -limit && v < limit) {
         return (int32_t)v;          /* truncates toward zero, as int() does */
     }
-    return v < 0 ? -0x7fffffff : 0x7fffffff;   /* NaN compares false: positive */
+    return v < 0 ? -0x7fffffff : 0x7fffffff;
+#else
+    /* On the bits: float compares and conversions would link libgcc's soft
+     * float routines into the module (about 500 bytes on Cortex-M3). */
+    const uint32_t b = eml_float_bits(v);
+    const uint32_t a = b & 0x7fffffffu;
+    if (a >= 0x4f000000u) {         /* |v| >= 2^31, infinite or NaN */
+        return ((b >> 31) && a <= 0x7f800000u) ? -0x7fffffff : 0x7fffffff;
+    }
+    if (a < 0x3f800000u) {          /* |v| < 1 */
+        return 0;
+    }
+    const uint32_t e = (a >> 23) - 127u;            /* 0..30 */
+    const uint32_t m = (a & 0x007fffffu) | 0x00800000u;
+    const int32_t i = (int32_t)(e >= 23u ? m << (e - 23u) : m >> (23u - e));
+    return (b >> 31) ? -i : i;
+#endif
 }
 
 static mp_obj_t call1(mp_obj_t fun, mp_obj_t arg) {
