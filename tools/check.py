@@ -9,8 +9,8 @@
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
 helper modules beside it in tests/micropython, files made by
-tests/reference/*.py (in build/testdata), or paths under ../shared/data. A file that needs shared data that is absent is skipped, and
-says so. A line `# targets: x64 armv6m` limits a test to those targets (for a
+tests/reference/*.py (in build/testdata), or paths under ../shared/data. A test
+whose file is absent fails (a test that silently does not run cannot fail). A line `# targets: x64 armv6m` limits a test to those targets (for a
 module that exists only as a native .mpy, not in the builtin firmware).
 
     tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]
@@ -61,7 +61,7 @@ def make_testdata():
 
 
 def needed_files(test):
-    """(files, reason to skip or None) for a MicroPython test file."""
+    """(files, reason it cannot run or None) for a MicroPython test file."""
     files = [os.path.join(TOP, "tests", "micropython", "emltest.py")]
     for line in open(test):
         if line.startswith("# needs:"):
@@ -76,7 +76,7 @@ def needed_files(test):
                 elif os.path.exists(shared):
                     files.append(shared)
                 else:
-                    return files, "needs %s, which is absent (../shared/data missing?)" % name
+                    return files, "needs %s, which is absent (is ../shared/data beside the repository?)" % name
     return files, None
 
 
@@ -89,13 +89,13 @@ def test_targets(test):
 
 
 def run_micropython(target, test):
-    files, skip = needed_files(test)
+    files, missing = needed_files(test)
     name = os.path.basename(test)
     targets = test_targets(test)
     if target not in targets:
         return target, name, (0, 0), "skipped: runs on %s only" % " ".join(targets)
-    if skip:
-        return target, name, (0, 0), "skipped: " + skip
+    if missing:
+        return target, name, (0, 1), "error: " + missing
     try:
         status, out, err = run_tool.run(target, test, files=files, timeout=900)
     except Exception as e:  # a board that hangs or dies is a failed test, not a crashed runner
