@@ -51,6 +51,7 @@ __all__ = [
     "predict_binary",
     "fit_int16_scaling",
     "quantize_int16",
+    "edge_rows",
     "float32_above",
     "float32_key",
     "int16_threshold",
@@ -148,6 +149,37 @@ def quantize_int16(X: Any, scale: Any, offset: Any) -> np.ndarray:
     """``clip(round((X - offset) * scale), -32768, 32767)`` as np.int16."""
     q = np.rint((np.asarray(X, dtype=np.float64) - offset) * scale)
     return np.clip(q, INT16_MIN, INT16_MAX).astype(np.int16)
+
+
+def edge_rows(model: Any, X: Any, mode: str, n: int = 300, seed: int = 0) -> np.ndarray:
+    """About ``n`` rows of X with one feature set exactly at, or next to, a
+    split threshold of the fitted model: the inputs where a converted model is
+    most likely to decide differently from scikit-learn. For ``mode`` "int16"
+    the integers around the threshold; for "float" the float32 nearest to it
+    and its two neighbours. Returns rows of X's dtype (empty if no splits)."""
+    rng = np.random.RandomState(seed)
+    X = np.asarray(X)
+    est = getattr(model, "estimators_", None)
+    ests = [model] if est is None else list(np.ravel(est))
+    splits = [(int(f), float(t)) for e in ests
+              for f, t, c in zip(e.tree_.feature, e.tree_.threshold, e.tree_.children_left) if c != -1]
+    if not splits:
+        return X[:0]
+    rows = []
+    for i in rng.randint(0, len(splits), size=max(1, n // 3)):
+        f, thr = splits[i]
+        base = X[rng.randint(len(X))]
+        if mode == "int16":
+            cands = [math.floor(thr), math.floor(thr) + 1, math.ceil(thr)]
+            cands = [min(max(c, INT16_MIN), INT16_MAX) for c in cands]
+        else:
+            f32 = np.float32(thr)
+            cands = [f32, np.nextafter(f32, np.float32(-np.inf)), np.nextafter(f32, np.float32(np.inf))]
+        for c in cands:
+            r = base.copy()
+            r[f] = c
+            rows.append(r)
+    return np.array(rows, dtype=X.dtype)
 
 
 # ---------------------------------------------------------------------------

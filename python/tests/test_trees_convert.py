@@ -72,28 +72,7 @@ def dataset(name: str, mode: str):
 
 def edge_inputs(model, X: np.ndarray, mode: str, n: int = 300) -> np.ndarray:
     """Rows of X with one feature set exactly at/next to a split threshold."""
-    rng = np.random.RandomState(0)
-    est = getattr(model, "estimators_", None)
-    ests = [model] if est is None else list(np.ravel(est))
-    splits = [(int(f), float(t)) for e in ests
-              for f, t, c in zip(e.tree_.feature, e.tree_.threshold, e.tree_.children_left) if c != -1]
-    if not splits:
-        return X[:0]
-    rows = []
-    for i in rng.randint(0, len(splits), size=n // 3):
-        f, thr = splits[i]
-        base = X[rng.randint(len(X))]
-        if mode == "int16":
-            cands = [math.floor(thr), math.floor(thr) + 1, math.ceil(thr)]
-            cands = [min(max(c, -32768), 32767) for c in cands]
-        else:
-            f32 = np.float32(thr)
-            cands = [f32, np.nextafter(f32, np.float32(-np.inf)), np.nextafter(f32, np.float32(np.inf))]
-        for c in cands:
-            r = base.copy()
-            r[f] = c
-            rows.append(r)
-    return np.array(rows, dtype=X.dtype)
+    return trees.edge_rows(model, X, mode, n)
 
 
 def check_classifier(model, data: bytes, X: np.ndarray) -> None:

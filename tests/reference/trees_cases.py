@@ -3,9 +3,10 @@
 For every estimator kind (decision tree, random forest, extra trees, gradient
 boosting; classifiers and regressors) on scikit-learn's bundled data sets, in
 both threshold modes (float inputs, and int16 inputs on integer or quantized
-data), writes the converted model, a few test rows, and scikit-learn's
-predict_proba / predict for them. Models are kept small (a 140 kB heap holds
-them) but the decisions taken on each row are the full models'.
+data), writes the converted model, a few test rows and rows at its split
+thresholds, and scikit-learn's predict_proba / predict for them. Models are
+kept small (a 140 kB heap holds them) but the decisions taken on each row are
+the full models'.
 
 Also writes the malformed-model corpus (trees_bad.bin/.json), and the same
 classifiers in emlearn's CSV format (trees_csv.bin/.json) with their expected
@@ -23,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "python")
 from emlearn_mp import trees, trees_badmodels, trees_csv, trees_reader  # noqa: E402
 
 N_ROWS = 10
+N_EDGE = 6  # and rows with a feature at or next to a split threshold (trees.edge_rows)
 
 
 def data_sets():
@@ -55,11 +57,12 @@ def estimators(task, multi_output):
     return models
 
 
-def check_reader(data, rows, expected, classes, name):
+def check_reader(data, rows, expected, classes, scale, name):
     """The independent reader (the spec's semantics, bit for bit for classifiers)
-    must meet the device tests' tolerance on these rows, or the data is inconsistent."""
+    must meet the device tests' tolerance on these rows (trees_check.py), or the
+    data is inconsistent."""
     out, cls = trees_reader.predict_binary(data, rows)
-    if np.any(np.abs(out - expected) > 1e-6 + 2e-6 * np.abs(expected)):
+    if np.any(np.abs(out - expected) > 1e-6 + 2e-6 * np.maximum(np.abs(expected), scale)):
         raise SystemExit("%s: reader outputs differ from scikit-learn" % name)
     if cls is not None and not np.array_equal(cls, classes):
         raise SystemExit("%s: reader classes %s != scikit-learn %s" % (name, cls, classes))
@@ -112,49 +115,84 @@ class Blob:
             json.dump(index, f)
 
 
+def big_estimators(task, multi_output):
+    """Full-size models for the unix port (test_trees_big.py): the benchmark
+    forest, unpruned ensembles and boosting with many trees."""
+    if task == "cls":
+        return {
+            "rf": ensemble.RandomForestClassifier(n_estimators=10, max_leaf_nodes=100, random_state=1),
+            "et": ensemble.ExtraTreesClassifier(n_estimators=30, random_state=1),
+            "gb": ensemble.GradientBoostingClassifier(n_estimators=15, random_state=1),
+        }
+    models = {"rf": ensemble.RandomForestRegressor(n_estimators=20, random_state=1)}
+    if not multi_output:
+        models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=50, random_state=1)
+    return models
+
+
+def input_modes(X, Xtr, Xte):
+    """(mode, X_train, X_test) for float inputs and int16 inputs (the data as
+    integers, or quantized with the converter's helper)."""
+    yield "float", Xtr.astype(np.float32), Xte.astype(np.float32)
+    if np.all(X == np.round(X)) and np.abs(X).max() < 32768:
+        yield "int16", Xtr.astype(np.int16), Xte.astype(np.int16)
+    else:
+        scale, offset = trees.fit_int16_scaling(Xtr)
+        yield "int16", trees.quantize_int16(Xtr, scale, offset), trees.quantize_int16(Xte, scale, offset)
+
+
+def model_case(put, name, task, model, mode, rows):
+    """A fitted model converted, its rows and scikit-learn's outputs, checked
+    with the reference reader first; the arrays go to the blob via put."""
+    data = trees.to_binary(model, thresholds=mode)
+    if task == "cls":
+        expected = model.predict_proba(rows).astype(np.float32)
+        classes = np.searchsorted(model.classes_, model.predict(rows)).astype(np.int16)
+    else:
+        expected = model.predict(rows).astype(np.float32).reshape(len(rows), -1)
+        classes = np.full(len(rows), -1, dtype=np.int16)
+    # A value is a float32 sum of leaf values: rounding errors scale with the
+    # model's largest outputs, not with a result that is small by cancellation.
+    scale = 0.0 if task == "cls" else float(np.abs(expected).max())
+    check_reader(data, rows, expected, classes, scale, name)
+    return data, {
+        "name": name, "task": task, "scale": scale,
+        "model": [put(np.frombuffer(data, dtype=np.uint8)), len(data)],
+        "rows": [put(rows.astype(np.int16 if mode == "int16" else np.float32)),
+                 "h" if mode == "int16" else "f", len(rows), rows.shape[1]],
+        "expected": [put(expected), expected.shape[1]],
+        "classes": put(classes),
+    }
+
+
 def main(outdir):
     # Separate files (digits, other classifiers, regressors) so that a 140 kB
-    # board holds one at a time.
-    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob()}
-    cases = {"digits": [], "cls": [], "reg": []}
+    # board holds one at a time; "big" is for the unix port only.
+    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob()}
+    cases = {"digits": [], "cls": [], "reg": [], "big": []}
     csv_blob, csv_cases = Blob(), []
 
     for name, ((X, y), task) in data_sets().items():
         X = np.asarray(X, dtype=np.float64)
         Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=1)
-        integer_data = np.all(X == np.round(X)) and np.abs(X).max() < 32768
-        for mode in ("float", "int16"):
-            if mode == "int16" and not integer_data:
-                scale, offset = trees.fit_int16_scaling(Xtr)
-                Xtr_m, Xte_m = trees.quantize_int16(Xtr, scale, offset), trees.quantize_int16(Xte, scale, offset)
-            elif mode == "int16":
-                Xtr_m, Xte_m = Xtr.astype(np.int16), Xte.astype(np.int16)
-            else:
-                Xtr_m, Xte_m = Xtr.astype(np.float32), Xte.astype(np.float32)
-            rows = Xte_m[:N_ROWS]
-            for kind, model in estimators(task, np.ndim(y) > 1).items():
+        multi_output = np.ndim(y) > 1
+        for mode, Xtr_m, Xte_m in input_modes(X, Xtr, Xte):
+            for kind, model in estimators(task, multi_output).items():
                 model.fit(Xtr_m, ytr)
-                data = trees.to_binary(model, thresholds=mode)
-                if task == "cls":
-                    expected = model.predict_proba(rows).astype(np.float32)
-                    classes = np.searchsorted(model.classes_, model.predict(rows)).astype(np.int16)
-                else:
-                    expected = model.predict(rows).astype(np.float32).reshape(len(rows), -1)
-                    classes = np.full(len(rows), -1, dtype=np.int16)
-                check_reader(data, rows, expected, classes, "%s-%s-%s" % (name, kind, mode))
+                rows = np.concatenate([Xte_m[:N_ROWS], trees.edge_rows(model, Xte_m, mode, N_EDGE, seed=1)])
                 group = "digits" if name == "digits" else task
-                put = blobs[group].put
-                cases[group].append({
-                    "name": "%s-%s-%s" % (name, kind, mode), "task": task,
-                    "model": [put(np.frombuffer(data, dtype=np.uint8)), len(data)],
-                    "rows": [put(rows.astype(np.int16 if mode == "int16" else np.float32)),
-                             "h" if mode == "int16" else "f", len(rows), rows.shape[1]],
-                    "expected": [put(expected), expected.shape[1]],
-                    "classes": put(classes),
-                })
-                single_output = task == "cls" or np.ndim(y) == 1
-                if mode == "int16" and kind != "gb" and name != "digits" and single_output:
+                data, case = model_case(blobs[group].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
+                cases[group].append(case)
+                if mode == "int16" and kind != "gb" and name != "digits" and not multi_output:
                     csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
+            if name in ("iris", "wine"):
+                continue                # small data sets: the models above are full size
+            # every test row and 300 rows at split thresholds through full-size models
+            for kind, model in big_estimators(task, multi_output).items():
+                model.fit(Xtr_m, ytr)
+                rows = np.concatenate([Xte_m, trees.edge_rows(model, Xte_m, mode, 300, seed=2)])
+                _, case = model_case(blobs["big"].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
+                cases["big"].append(case)
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])
     csv_blob.write(outdir, "trees_csv", csv_cases)
