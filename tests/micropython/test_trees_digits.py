@@ -1,12 +1,9 @@
 # emlearn_trees classifiers against scikit-learn on digits (64 features, 10 classes);
 # decision tree, random forest, extra trees, gradient boosting; float and int16 inputs.
 # needs: trees_digits.bin trees_digits.json trees_check.py
-import gc
+import emlearn_trees
 import emltest
-
-gc.collect()  # the boards' 140 kB heap holds these files; loading the module wants one free block
-import emlearn_trees  # noqa: E402
-import trees_check  # noqa: E402
+import trees_check
 
 
 def test_identical_classes_and_probabilities():
