@@ -65,9 +65,11 @@ def report_iir(target, r):
 
 def report_trees(target, r):
     unit = "us" if target == "x64" else "instructions"
-    print("  emlearn_trees %s: %s %s per predict, %s per row in batch; pure MicroPython %s; %.0fx faster"
-          % (target, r["module_per_predict"], unit, r["module_per_row_batch"], r["python_per_predict"],
-             float(r["speedup"])))
+    print("  emlearn_trees %s: %s %s per predict; pure MicroPython %s; %.0fx faster"
+          % (target, r["module_per_predict"], unit, r["python_per_predict"], float(r["speedup"])))
+    print("                batch, per row: %s %s for classes, %s with probabilities"
+          % (r["module_per_row_batch"], unit, r["module_per_row_batch_proba"]))
+    print("                the pure-MicroPython walker agrees on %s rows" % r["python_agrees"])
     print("                (the timing loop and a call of a no-op native method: %s %s)" % (r["call_overhead"], unit))
     print("                model %s B; heap when loaded: %s B in place%s"
           % (r["model_bytes"], r["heap_in_place"],

@@ -31,15 +31,19 @@ def main():
         thresholds = "int8" if data[6] & 4 else "int16"  # header flag T8, docs/trees-format.md
         print("   converted to the emlearn_trees binary format: %d bytes (%s thresholds)" % (len(data), thresholds))
 
-        print("2. Predicting all %d test rows under MicroPython (x64 unix port) ..." % len(Xte))
-        status, out, err = run_tool.run("x64", os.path.join(TOP, "bench", "predict_rows.py"),
-                                        files=[os.path.join(work, "model.emlt"), os.path.join(work, "rows.bin")])
-        if status != 0:
-            print(out, err)
-            return 1
-        got = np.array([int(c) for c in out.split()])
-        print("   accuracy %.1f%% (scikit-learn %.1f%%); identical to scikit-learn on %d of %d rows"
-              % (100 * np.mean(got == yte), 100 * np.mean(sk == yte), np.sum(got == sk), len(sk)))
+        print("2. Predicting all %d test rows under MicroPython ..." % len(Xte))
+        for target, where in (("x64", "x64 unix port"), ("armv7m", "emulated Cortex-M3")):
+            status, out, err = run_tool.run(target, os.path.join(TOP, "bench", "predict_rows.py"),
+                                            files=[os.path.join(work, "model.emlt"), os.path.join(work, "rows.bin")])
+            got = np.array([int(c) for c in out.split()]) if status == 0 else None
+            if got is None or len(got) != len(sk):
+                print(out, err)
+                return 1
+            print("   %s: accuracy %.1f%% (scikit-learn %.1f%%); identical to scikit-learn on %d of %d rows"
+                  % (where, 100 * np.mean(got == yte), 100 * np.mean(sk == yte), np.sum(got == sk), len(sk)))
+            if np.any(got != sk):
+                print("   FAILED: the module must take scikit-learn's decisions on every row")
+                return 1
 
         results = {}
         for step, target in ((3, "x64"), (4, "armv7m")):
@@ -50,8 +54,9 @@ def main():
                 return 1
             unit = "us" if target == "x64" else "instructions"
             print("   %s per predict: %s (pure-MicroPython walker: %s, %.0fx faster); batch: %s per row"
+                  " (classes), %s (probabilities)"
                   % (unit, fmt(r["module_per_predict"]), fmt(r["python_per_predict"]), float(r["speedup"]),
-                     fmt(r["module_per_row_batch"])))
+                     fmt(r["module_per_row_batch"]), fmt(r["module_per_row_batch_proba"])))
         print("5. Sizes: model %s bytes; heap for the loaded model: %s bytes in place (bytes), %s copied into RAM"
               % (results["x64"]["model_bytes"], results["x64"]["heap_in_place"], results["x64"]["heap_copied"]))
         for module, what in (("emlearn_trees", ""), ("emlearn_trees_lite", " (classifier files only)")):
