@@ -10,8 +10,9 @@
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
 helper modules beside it in tests/micropython, files made by
 tests/reference/*.py (in build/testdata), or paths under ../shared/data. A test
-whose file is absent fails (a test that silently does not run cannot fail). A line `# targets: x64 armv6m` limits a test to those targets (for a
-module that exists only as a native .mpy, not in the builtin firmware).
+whose file is absent fails (a test that silently does not run cannot fail). A
+line `# targets: x64 armv6m` limits a test to those targets (for a module that
+exists only as a native .mpy, not in the builtin firmware).
 
     tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]
 """
