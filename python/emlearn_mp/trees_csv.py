@@ -133,7 +133,7 @@ def to_csv(model: Any, thresholds: str = "int16") -> str:
     for i, (feat, thr, left, right) in enumerate(nodes):
         rel = [c - i if c >= 0 else c for c in (left, right)]
         if any(c > INT16_MAX or c < INT16_MIN for c in rel):
-            raise ValueError("tree too large for emlearn's int16 relative child refs")
+            raise ValueError("tree too large for emlearn's int16 relative child refs; use the binary format (to_binary)")
         lines.append(f"n,{feat},{thr},{rel[0]},{rel[1]}")
     return "\n".join(lines) + "\n"
 
