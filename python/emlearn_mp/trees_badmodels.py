@@ -173,13 +173,13 @@ def make_bad_models() -> dict[str, bytes]:
     add("size_field_minus_4", _set(cls, "size", len(cls) - 4))
     add("size_field_plus_4", _set(cls, "size", len(cls) + 4))
     add("size_field_zero", _set(cls, "size", 0))
-    # header fields
     # not a model at all: random bytes, text (an emlearn CSV passed to load),
     # and random bytes behind a valid magic and version
     garbage = np.random.RandomState(3).randint(0, 256, len(cls)).astype(np.uint8).tobytes()
     add("garbage_random", garbage)
     add("garbage_csv_text", b"f,2\nc,2\nl,0\nl,1\nr,0\nn,0,1,-1,-2\n")
     add("garbage_after_magic", cls[:5] + garbage[5:])
+    # header fields
     add("bad_magic", _set(cls, "magic", b"EMLX"))
     add("bad_magic_lowercase", _set(cls, "magic", b"emlt"))
     add("version_0", _set(cls, "version", 0))

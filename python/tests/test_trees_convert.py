@@ -70,11 +70,6 @@ def dataset(name: str, mode: str):
     return Xtr, X, ytr
 
 
-def edge_inputs(model, X: np.ndarray, mode: str, n: int = 300) -> np.ndarray:
-    """Rows of X with one feature set exactly at/next to a split threshold."""
-    return trees.edge_rows(model, X, mode, n)
-
-
 def check_classifier(model, data: bytes, X: np.ndarray) -> None:
     out, cls = predict_binary(data, X)
     assert out.dtype == np.float32
@@ -116,7 +111,7 @@ def test_classifier_matches_sklearn(name, kind, mode):
     assert info["thresholds"] == {"float": "float", "int16": "int8" if name == "digits" else "int16"}[mode]
     assert info["records"] == ("u8" if kind != "gb" else "float32")
     check_classifier(model, data, X)
-    check_classifier(model, data, edge_inputs(model, X, mode))
+    check_classifier(model, data, trees.edge_rows(model, X, mode))
 
 
 @pytest.mark.parametrize("mode", ["float", "int16"])
@@ -130,7 +125,7 @@ def test_regressor_matches_sklearn(name, kind, mode):
     data = to_binary(model, thresholds=mode)
     assert model_info(data)["n_outputs"] == (1 if ytr.ndim == 1 else ytr.shape[1])
     check_regressor(model, data, X)
-    check_regressor(model, data, edge_inputs(model, X, mode))
+    check_regressor(model, data, trees.edge_rows(model, X, mode))
 
 
 GB_VARIANTS = [
@@ -646,7 +641,7 @@ def test_csv_votes_match_sklearn_trees(kind, name, mode):
     info = model_info(text)
     assert info["n_trees"] == len(getattr(model, "estimators_", [model]))
     assert info["n_leaves"] <= len(model.classes_)
-    edge = edge_inputs(model, X, mode, n=90)
+    edge = trees.edge_rows(model, X, mode, n=90)
     for Xs in (X, edge):
         proba, cls = predict_csv(text, Xs)
         np.testing.assert_allclose(proba, csv_votes(model, Xs), atol=1e-6)
@@ -664,7 +659,7 @@ def test_csv_regressors_match_sklearn(est, mode):
     text = to_csv(model, thresholds=mode)
     lines = text.splitlines()
     assert lines[:4] == [f"f,{X.shape[1]}", "c,0", "lb,32", "lf,32"], lines[:4]
-    for Xs in (X, edge_inputs(model, X, mode, n=90)):
+    for Xs in (X, trees.edge_rows(model, X, mode, n=90)):
         values, cls = predict_csv(text, Xs)
         assert values.shape == (len(Xs), 1) and np.all(cls == -1)
         np.testing.assert_allclose(values[:, 0], model.predict(Xs), rtol=2e-6, atol=1e-6)

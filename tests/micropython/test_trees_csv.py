@@ -48,9 +48,10 @@ def test_converter_csv_agrees_with_emlearn_votes_and_binary():
             if case["same_as_binary"]:
                 if binary.predict(row, binary_out) != got:
                     bad.append((case["name"], r, "binary", binary.predict(row), got))
-                ok, worst = emltest.close(binary_out, out, 1e-6 + 2e-6 * abs(out[0]))
-                if got is None and not ok:
-                    bad.append((case["name"], r, "binary values", worst))
+                if got is None:     # a regressor: the same values as the binary format
+                    ok, worst = emltest.close(binary_out, out, 1e-6 + 2e-6 * abs(out[0]))
+                    if not ok:
+                        bad.append((case["name"], r, "binary values", worst))
         del model, binary
     assert len(cases) >= 9 and sum(1 for c in cases if "diabetes" in c["name"]) >= 3, \
         [c["name"] for c in cases]

@@ -47,18 +47,12 @@ def use_model(data, row):
 
 
 def test_delete_returns_heap():
-    # as in test_trees_models.py: settle first (the collector scans the C
-    # stack conservatively), then every round must end at the same level
     f = open("trees_cls.bin", "rb")
     case = json.load(open("trees_cls.json"))[0]
     f.seek(case["model"][0])
     data = bytearray(f.read(case["model"][1]))  # copied into the model's own buffer
     row = array.array("h", bytes(2 * case["rows"][3]))
-    levels = []
-    for _ in range(4):
-        during = use_model(data, row)
-        gc.collect()
-        levels.append(gc.mem_alloc())
+    during, levels = trees_check.heap_levels(lambda: use_model(data, row))
     assert during > levels[-1] + len(data) // 2, (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

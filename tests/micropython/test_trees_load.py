@@ -23,6 +23,7 @@ def largest_case():
 
 
 DATA, ROWS, CLASSES = largest_case()
+ROW = ROWS[:len(ROWS) // len(CLASSES)]
 
 
 def batch_classes(model):
@@ -58,7 +59,7 @@ def heap_of(source):
     before = gc.mem_alloc()
     model = emlearn_trees.load(source)
     used = gc.mem_alloc() - before
-    model.predict(ROWS[:len(ROWS) // len(CLASSES)])
+    model.predict(ROW)
     return used
 
 
@@ -69,20 +70,14 @@ def test_bytes_are_used_in_place():
     assert in_place + len(DATA) <= copied + 16, (in_place, copied, len(DATA))
 
 
-def load_and_drop(source):
-    model = emlearn_trees.load(source)
-    model.predict(ROWS[:len(ROWS) // len(CLASSES)])
+def load_and_drop():
+    model = emlearn_trees.load(bytearray(DATA))
+    model.predict(ROW)
     return gc.mem_alloc()
 
 
 def test_delete_returns_heap():
-    # as test_trees_models' builder variant: settle first (first-use
-    # allocations, the conservative stack scan), then the level must hold
-    levels = []
-    for _ in range(4):
-        during = load_and_drop(bytearray(DATA))
-        gc.collect()
-        levels.append(gc.mem_alloc())
+    during, levels = trees_check.heap_levels(load_and_drop)
     assert during > levels[-1] + len(DATA), (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

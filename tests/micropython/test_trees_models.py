@@ -200,15 +200,7 @@ def make_model():
 
 
 def test_delete_returns_heap():
-    # First uses may allocate lasting things (qstrs, caches), and the
-    # collector scans the C stack conservatively, so a stale word can keep
-    # one dead object alive for a round (seen on Cortex-M3): settle first,
-    # then the heap must come back to the same level after every model.
-    levels = []
-    for _ in range(4):
-        during = make_model()  # the model is gone when the function returns
-        gc.collect()
-        levels.append(gc.mem_alloc())
+    during, levels = trees_check.heap_levels(make_model)
     assert during > levels[-1] + 1000, (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

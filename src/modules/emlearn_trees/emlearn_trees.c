@@ -93,10 +93,6 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
 static MP_DEFINE_CONST_FUN_OBJ_1(trees_load_obj, trees_load);
 
 #ifndef EML_TREES_NO_BUILDER
-static int32_t saturate_i32(mp_int_t v) {
-    return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff ? -0x7fffffff : (int32_t)v;
-}
-
 /* A Python int as int32_t, saturated to +-(2^31 - 1), so that an
  * out-of-range value fails the core's range checks instead of wrapping. A
  * big int (beyond a small int: 31 bits on 32-bit ports, 63 on 64-bit ones)
@@ -107,7 +103,8 @@ static int32_t get_i32(mp_obj_t obj) {
         const bool negative = mp_obj_is_true(mp_binary_op(MP_BINARY_OP_LESS, obj, MP_OBJ_NEW_SMALL_INT(0)));
         return negative ? -0x7fffffff : 0x7fffffff;
     }
-    return saturate_i32(mp_obj_get_int(obj));   /* small int or bool; else TypeError */
+    const mp_int_t v = mp_obj_get_int(obj);     /* small int or bool; else TypeError */
+    return v > 0x7fffffff ? 0x7fffffff : v < -0x7fffffff ? -0x7fffffff : (int32_t)v;
 }
 
 /* new(max_trees, max_nodes, max_leaves): an empty model for the builder calls. */
