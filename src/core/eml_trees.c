@@ -764,11 +764,24 @@ static int in_range(int32_t v, int32_t lo, int32_t hi) {
     return v >= lo && v <= hi;
 }
 
+/* Why a builder takes no more changes: finish (the binding's first predict)
+ * has converted its data in place. NULL while it is still being built. */
+static const char *finished_reason(const eml_trees_builder *b) {
+    if (b->finished == 1) {
+        return "model already finished (by its first predict): build every part before";
+    }
+    return b->finished ? "builder failed earlier" : NULL;
+}
+
 eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
-    int32_t n_classes, int32_t leaf_bits) {
-    if (b->finished || !in_range(n_features, 1, 65535) || !in_range(n_classes, 0, 65535)
+    int32_t n_classes, int32_t leaf_bits, const char **reason) {
+    const char *finished = finished_reason(b);
+    if (finished != NULL) {
+        FAIL(EML_ERR_VALUE, finished);
+    }
+    if (!in_range(n_features, 1, 65535) || !in_range(n_classes, 0, 65535)
         || !(leaf_bits == 0 || leaf_bits == 1 || leaf_bits == 32)) {
-        return EML_ERR_VALUE;
+        FAIL(EML_ERR_VALUE, "n_features must be 1 to 65535, n_classes 0 to 65535, leaf_bits 0 or 32");
     }
     b->n_features = n_features;
     b->n_classes = n_classes;
@@ -803,8 +816,9 @@ static int child_slot(const eml_trees_builder *b, int32_t c, uint32_t i, uint32_
 
 static eml_status builder_check(eml_trees_builder *b, uint32_t count, uint32_t max,
     const char *full, const char **reason) {
-    if (b->finished) {
-        FAIL(EML_ERR_VALUE, "model already finished");
+    const char *finished = finished_reason(b);
+    if (finished != NULL) {
+        FAIL(EML_ERR_VALUE, finished);
     }
     if (count >= max) {
         FAIL(EML_ERR_CAPACITY, full);

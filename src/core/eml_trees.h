@@ -155,9 +155,10 @@ eml_status eml_trees_builder_init(eml_trees_builder *b, void *storage,
 
 /* n_features 1..65535, n_classes 0..65535, leaf_bits 0 or 32 (1 is taken as
  * 0, like emlearn). May be called again (emlearn's loader calls it after
- * every line) until finish. EML_ERR_VALUE when out of range. */
+ * every line) until finish. EML_ERR_VALUE, with the reason, when out of
+ * range or after finish. */
 eml_status eml_trees_builder_setdata(eml_trees_builder *b, int32_t n_features,
-    int32_t n_classes, int32_t leaf_bits);
+    int32_t n_classes, int32_t leaf_bits, const char **reason);
 
 /* EML_ERR_CAPACITY ("more trees than max_trees" / ... nodes / ... leaves)
  * when full; EML_ERR_VALUE after finish, or when a value is out of range: a

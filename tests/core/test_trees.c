@@ -993,7 +993,7 @@ typedef struct {
 
 /* Feed a raw model to a builder, in emlearn's line order. */
 static eml_status feed(eml_trees_builder *b, const raw_model *r, const char **why) {
-    eml_status st = eml_trees_builder_setdata(b, r->n_features, r->n_classes, r->leaf_bits);
+    eml_status st = eml_trees_builder_setdata(b, r->n_features, r->n_classes, r->leaf_bits, why);
     for (uint32_t i = 0; st == EML_OK && i < r->n_leaves; i++) {
         st = eml_trees_builder_addleaf(b, r->leaves[i], why);
     }
@@ -1198,7 +1198,9 @@ static void test_builder_xor(void) {
         CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_ERR_VALUE && why != NULL, "addroot after finish");
         CHECK(eml_trees_builder_addnode(&b, 1, 1, 0, 0, &why) == EML_ERR_VALUE, "addnode after finish");
         CHECK(eml_trees_builder_addleaf(&b, 0.0f, &why) == EML_ERR_VALUE, "addleaf after finish");
-        CHECK(eml_trees_builder_setdata(&b, 2, 2, 0) == EML_ERR_VALUE, "setdata after finish");
+        why = NULL;
+        CHECK(eml_trees_builder_setdata(&b, 2, 2, 0, &why) == EML_ERR_VALUE
+            && strstr(why, "already finished") != NULL, "setdata after finish says why");
         CHECK(eml_trees_builder_finish(&b, &m2, &why) == EML_OK && memcmp(&m, &m2, sizeof m) == 0,
             "model unchanged by refused adds");
         free(storage);
@@ -1219,7 +1221,7 @@ static void test_builder_api(void) {
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK && !b.wide, "init");
     CHECK(eml_trees_builder_init(&b, storage, size - 1, 4, 8, 4) == EML_ERR_SIZE, "one byte short");
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK, "init again");
-    CHECK(eml_trees_builder_setdata(&b, 2, 3, 0) == EML_OK, "setdata");
+    CHECK(eml_trees_builder_setdata(&b, 2, 3, 0, NULL) == EML_OK, "setdata");
     CHECK(eml_trees_builder_addleaf(&b, 0.0f, &why) == EML_OK, why);
     CHECK(eml_trees_builder_addleaf(&b, 1.0f, &why) == EML_OK, why);
     CHECK(eml_trees_builder_addleaf(&b, 2.0f, &why) == EML_OK, why);
@@ -1256,7 +1258,7 @@ static void test_builder_api(void) {
     /* regression (leaf bits 32), the same as the emlearn CSV
      * f,1 c,0 lb,32 l,0.1 l,-2.5e-3 l,3 r,0 r,1 n,0,15279.5,-1,-2 n,0,-3.7,-3,-1 */
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK, "init 2");
-    CHECK(eml_trees_builder_setdata(&b, 1, 0, 32) == EML_OK, "setdata regressor");
+    CHECK(eml_trees_builder_setdata(&b, 1, 0, 32, NULL) == EML_OK, "setdata regressor");
     CHECK(eml_trees_builder_addleaf(&b, 0.1f, &why) == EML_OK, why);
     CHECK(eml_trees_builder_addleaf(&b, -2.5e-3f, &why) == EML_OK, why);
     CHECK(eml_trees_builder_addleaf(&b, 3.0f, &why) == EML_OK, why);
@@ -1281,7 +1283,7 @@ static void test_builder_api(void) {
 
     /* n_classes 0 is a regressor too; leaf bits 1 is taken as 0 (classes) */
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK, "init 3");
-    CHECK(eml_trees_builder_setdata(&b, 1, 0, 0) == EML_OK, "setdata n_classes 0");
+    CHECK(eml_trees_builder_setdata(&b, 1, 0, 0, NULL) == EML_OK, "setdata n_classes 0");
     eml_trees_builder_addleaf(&b, -7.5f, &why);
     eml_trees_builder_addroot(&b, -1, &why);
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK, why);
@@ -1290,7 +1292,7 @@ static void test_builder_api(void) {
     CHECK(m.kind == EML_TREES_KIND_VALUES && m.n_nodes == 0 && out[0] == -7.5f && cls == -1,
         "n_classes 0: regressor, root leaf");
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK, "init 4");
-    CHECK(eml_trees_builder_setdata(&b, 1, 2, 1) == EML_OK && b.leaf_bits == 0, "leaf bits 1 as 0");
+    CHECK(eml_trees_builder_setdata(&b, 1, 2, 1, NULL) == EML_OK && b.leaf_bits == 0, "leaf bits 1 as 0");
     eml_trees_builder_addleaf(&b, 1.0f, &why);
     eml_trees_builder_addroot(&b, -1, &why);
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK, why);
@@ -1298,8 +1300,8 @@ static void test_builder_api(void) {
     CHECK(m.kind == 0 && cls == 1 && out[1] == 1.0f && out[0] == 0.0f, "leaf bits 1: classifier");
     /* setdata may be repeated before finish (emlearn calls it per line) */
     CHECK(eml_trees_builder_init(&b, storage, size, 4, 8, 4) == EML_OK, "init 5");
-    CHECK(eml_trees_builder_setdata(&b, 1, 0, 32) == EML_OK, "setdata once");
-    CHECK(eml_trees_builder_setdata(&b, 2, 5, 0) == EML_OK, "setdata twice");
+    CHECK(eml_trees_builder_setdata(&b, 1, 0, 32, NULL) == EML_OK, "setdata once");
+    CHECK(eml_trees_builder_setdata(&b, 2, 5, 0, NULL) == EML_OK, "setdata twice");
     eml_trees_builder_addleaf(&b, 4.0f, &why);
     eml_trees_builder_addroot(&b, -1, &why);
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK && m.kind == 0 && m.n_outputs == 5
@@ -1309,7 +1311,7 @@ static void test_builder_api(void) {
     /* wide builder: features above 255 */
     storage = exact_storage(2, 4, 65534, &size);
     CHECK(eml_trees_builder_init(&b, storage, size, 2, 4, 65534) == EML_OK && b.wide, "wide init");
-    CHECK(eml_trees_builder_setdata(&b, 300, 2, 0) == EML_OK, "300 features");
+    CHECK(eml_trees_builder_setdata(&b, 300, 2, 0, NULL) == EML_OK, "300 features");
     eml_trees_builder_addleaf(&b, 0.0f, &why);
     eml_trees_builder_addleaf(&b, 1.0f, &why);
     eml_trees_builder_addroot(&b, 0, &why);
@@ -1318,7 +1320,7 @@ static void test_builder_api(void) {
     CHECK(eml_trees_builder_addnode(&b, -1, -2, 65536, 7, &why) == EML_ERR_VALUE, "wide feature > 65535");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_FORMAT, "feature 65535 >= n_features fails");
     CHECK(eml_trees_builder_init(&b, storage, size, 2, 4, 65534) == EML_OK, "wide init 2");
-    CHECK(eml_trees_builder_setdata(&b, 300, 2, 0) == EML_OK, "300 features");
+    CHECK(eml_trees_builder_setdata(&b, 300, 2, 0, NULL) == EML_OK, "300 features");
     eml_trees_builder_addleaf(&b, 0.0f, &why);
     eml_trees_builder_addleaf(&b, 1.0f, &why);
     eml_trees_builder_addroot(&b, 0, &why);
@@ -1340,7 +1342,7 @@ static void test_builder_api(void) {
      * dangling index must not turn into a class (it used to, see the report) */
     storage = exact_storage(2, 4, 4, &size);
     CHECK(eml_trees_builder_init(&b, storage, size, 2, 4, 4) == EML_OK && !b.wide, "narrow init");
-    CHECK(eml_trees_builder_setdata(&b, 1, 65535, 0) == EML_OK, "65535 classes");
+    CHECK(eml_trees_builder_setdata(&b, 1, 65535, 0, NULL) == EML_OK, "65535 classes");
     eml_trees_builder_addleaf(&b, 65534.0f, &why);
     eml_trees_builder_addroot(&b, -1, &why);
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_OK, why);
@@ -1350,7 +1352,7 @@ static void test_builder_api(void) {
         CHECK(cls == 65534 && big_out[65534] == 1.0f && big_out[0] == 0.0f, "class 65534 as a root leaf");
     }
     CHECK(eml_trees_builder_init(&b, storage, size, 2, 4, 4) == EML_OK, "narrow init 2");
-    eml_trees_builder_setdata(&b, 1, 65535, 0);
+    eml_trees_builder_setdata(&b, 1, 65535, 0, NULL);
     eml_trees_builder_addleaf(&b, 65534.0f, &why);
     eml_trees_builder_addleaf(&b, 0.0f, &why);
     eml_trees_builder_addroot(&b, 0, &why);
@@ -1360,7 +1362,7 @@ static void test_builder_api(void) {
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_FORMAT && why != NULL,
         "class leaf that does not fit a narrow ref fails");
     CHECK(eml_trees_builder_init(&b, storage, size, 2, 4, 4) == EML_OK, "narrow init 3");
-    eml_trees_builder_setdata(&b, 1, 65535, 0);
+    eml_trees_builder_setdata(&b, 1, 65535, 0, NULL);
     eml_trees_builder_addleaf(&b, 0.0f, &why);
     eml_trees_builder_addroot(&b, 0, &why);
     eml_trees_builder_addnode(&b, 1, -1, 0, 0, &why);
@@ -1386,7 +1388,7 @@ static void test_builder_beyond_int16(void) {
         CHECK(storage != NULL && eml_trees_builder_init(&b, storage, size, 2, n, leaves_cap[w]) == EML_OK,
             "init 40000 nodes");
         CHECK(b.wide == (w == 1), "layout");
-        eml_trees_builder_setdata(&b, 1, 2, 0);
+        eml_trees_builder_setdata(&b, 1, 2, 0, NULL);
         CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_OK, why);
         CHECK(eml_trees_builder_addroot(&b, (int32_t)n - 1, &why) == EML_OK, "root 39999");
         eml_trees_builder_addleaf(&b, 0.0f, &why);
@@ -1424,14 +1426,14 @@ static void test_builder_errors(void) {
         "storage grows with leaves");
     CHECK(eml_trees_builder_init(&b, storage, sizeof storage, 1, 1, 1) == EML_OK, "init");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_VALUE, "finish without setdata");
-    CHECK(eml_trees_builder_setdata(&b, 0, 2, 0) == EML_ERR_VALUE, "setdata n_features 0");
-    CHECK(eml_trees_builder_setdata(&b, 65536, 2, 0) == EML_ERR_VALUE, "setdata n_features 65536");
-    CHECK(eml_trees_builder_setdata(&b, 2, -1, 0) == EML_ERR_VALUE, "setdata n_classes -1");
-    CHECK(eml_trees_builder_setdata(&b, 2, 65536, 0) == EML_ERR_VALUE, "setdata n_classes 65536");
-    CHECK(eml_trees_builder_setdata(&b, 2, 2, 8) == EML_ERR_VALUE, "setdata leaf_bits 8");
-    CHECK(eml_trees_builder_setdata(&b, 2, 2, 2) == EML_ERR_VALUE, "setdata leaf_bits 2");
+    CHECK(eml_trees_builder_setdata(&b, 0, 2, 0, NULL) == EML_ERR_VALUE, "setdata n_features 0");
+    CHECK(eml_trees_builder_setdata(&b, 65536, 2, 0, NULL) == EML_ERR_VALUE, "setdata n_features 65536");
+    CHECK(eml_trees_builder_setdata(&b, 2, -1, 0, NULL) == EML_ERR_VALUE, "setdata n_classes -1");
+    CHECK(eml_trees_builder_setdata(&b, 2, 65536, 0, NULL) == EML_ERR_VALUE, "setdata n_classes 65536");
+    CHECK(eml_trees_builder_setdata(&b, 2, 2, 8, NULL) == EML_ERR_VALUE, "setdata leaf_bits 8");
+    CHECK(eml_trees_builder_setdata(&b, 2, 2, 2, NULL) == EML_ERR_VALUE, "setdata leaf_bits 2");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_VALUE, "failed setdata leaves it unset");
-    CHECK(eml_trees_builder_setdata(&b, 2, 2, 0) == EML_OK, "setdata");
+    CHECK(eml_trees_builder_setdata(&b, 2, 2, 0, NULL) == EML_OK, "setdata");
     CHECK(eml_trees_builder_addroot(&b, 1, &why) == EML_ERR_VALUE && why != NULL
         && strcmp(why, "root beyond max_nodes or max_leaves") == 0, "root beyond max_nodes");
     CHECK(eml_trees_builder_addroot(&b, -2, &why) == EML_ERR_VALUE, "root leaf beyond max_leaves");
@@ -1461,8 +1463,13 @@ static void test_builder_errors(void) {
     why = NULL;
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_FORMAT && why != NULL,
         "feature 255 >= n_features 2 fails at finish");
+    why = NULL;
+    CHECK(eml_trees_builder_setdata(&b, 2, 2, 0, &why) == EML_ERR_VALUE && why != NULL
+        && strcmp(why, "builder failed earlier") == 0, "setdata after a failed finish says why");
+    CHECK(eml_trees_builder_addleaf(&b, 1.0f, &why) == EML_ERR_VALUE
+        && strcmp(why, "builder failed earlier") == 0, "addleaf after a failed finish says why");
     CHECK(eml_trees_builder_init(&b, storage, sizeof storage, 1, 1, 1) == EML_OK, "init");
-    eml_trees_builder_setdata(&b, 2, 2, 0);
+    eml_trees_builder_setdata(&b, 2, 2, 0, NULL);
     eml_trees_builder_addroot(&b, 0, &why);
     eml_trees_builder_addnode(&b, -1, -1, 1, -32768, &why);
     eml_trees_builder_addleaf(&b, 1.0f, &why);
@@ -1473,7 +1480,7 @@ static void test_builder_errors(void) {
     eml_trees_predict_int16(&m, x, out, &cls);
     CHECK(cls == 1 && out[1] == 1.0f, "capacity-full model works");
     CHECK(eml_trees_builder_init(&b, storage, sizeof storage, 0, 1, 1) == EML_OK, "no room for trees");
-    eml_trees_builder_setdata(&b, 1, 2, 0);
+    eml_trees_builder_setdata(&b, 1, 2, 0, NULL);
     CHECK(eml_trees_builder_addroot(&b, 0, &why) == EML_ERR_CAPACITY, "no room for a root");
     CHECK(eml_trees_builder_finish(&b, &m, &why) == EML_ERR_FORMAT, "no trees fails");
 

@@ -617,7 +617,7 @@ static void try_builder(const uint8_t *prog, size_t plen, const uint8_t *data, s
         case 0: {
             const uint8_t c = take(&rd);
             const int32_t nf = nfs[c & 15], nc = ncs[c >> 4], lb = lbs[take(&rd) & 3];
-            st = eml_trees_builder_setdata(&b, nf, nc, lb);
+            st = eml_trees_builder_setdata(&b, nf, nc, lb, NULL);
             const int ok = in_range(nf, 1, 65535) && in_range(nc, 0, 65535) && (lb == 0 || lb == 1 || lb == 32);
             check(st == ((state == 0 && ok) ? EML_OK : EML_ERR_VALUE));
             if (st == EML_OK) {

@@ -85,6 +85,27 @@ def test_out_of_range_ints_raise_value_error():
     emltest.raises(TypeError, model.addroot, 1.0)
 
 
+def test_builder_errors_say_why():
+    # capacities too large for any heap are not "must be >= 1"
+    assert "too large" in emltest.raises(ValueError, emlearn_trees.new, 100000, 10 ** 9, 10 ** 9)
+    assert ">= 1" in emltest.raises(ValueError, emlearn_trees.new, 0, 4, 4)
+    # the first predict finishes the model; later changes say so, setdata too
+    model = emlearn_trees.new(1, 1, 2)
+    model.setdata(1, 2)
+    model.addleaf(0)
+    model.addroot(-1)
+    assert model.predict(array.array("h", [0])) == 0
+    for call in ((model.setdata, 1, 2), (model.addleaf, 1), (model.addroot, -1)):
+        assert "already finished" in emltest.raises(ValueError, *call), call
+    # a model that failed to finish stays failed, and says so
+    model = emlearn_trees.new(1, 1, 2)
+    model.setdata(1, 2)
+    model.addroot(0)    # node 0 is never added
+    assert "out of range" in emltest.raises(ValueError, model.predict, array.array("h", [0]))
+    assert "failed earlier" in emltest.raises(ValueError, model.setdata, 1, 2)
+    assert "failed earlier" in emltest.raises(ValueError, model.predict, array.array("h", [0]))
+
+
 def test_setdata_takes_leaf_bits():
     # emlearn-micropython's loader calls setdata(n_features, n_classes, leaf_bits);
     # leaf_bits 32 is a regressor (one output, whatever n_classes says)

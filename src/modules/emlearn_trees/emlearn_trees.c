@@ -112,12 +112,13 @@ static mp_obj_t trees_new(size_t n_args, const mp_obj_t *args) {
     const int32_t max_trees = get_i32(args[0]);
     const int32_t max_nodes = get_i32(args[1]);
     const int32_t max_leaves = n_args > 2 ? get_i32(args[2]) : 256;
-    if (max_trees < 1 || max_nodes < 0 || max_leaves < 1 || max_trees > 0x7fffffff / 8
-        || max_nodes > 0x7fffffff / 16 || max_leaves > 0x7fffffff / 16) {
+    if (max_trees < 1 || max_nodes < 0 || max_leaves < 1) {
         mp_raise_ValueError(MP_ERROR_TEXT("capacities must be max_trees >= 1, max_nodes >= 0, max_leaves >= 1"));
     }
+    /* the bounds keep the storage size in 31 bits on every port */
     size_t size = eml_trees_builder_storage_size(max_trees, max_nodes, max_leaves);
-    if (size == 0) {
+    if (size == 0 || max_trees > 0x7fffffff / 8 || max_nodes > 0x7fffffff / 16
+        || max_leaves > 0x7fffffff / 16) {
         mp_raise_ValueError(MP_ERROR_TEXT("capacities too large"));
     }
     trees_obj_t *self = trees_alloc();
@@ -150,8 +151,9 @@ static void check(eml_status status, const char *reason) {
 static mp_obj_t trees_setdata(size_t n_args, const mp_obj_t *args) {
     eml_trees_builder *b = get_builder(args[0]);
     const int32_t leaf_bits = n_args > 3 ? get_i32(args[3]) : 0;
-    check(eml_trees_builder_setdata(b, get_i32(args[1]), get_i32(args[2]), leaf_bits),
-        "n_features must be 1 to 65535, n_classes 0 to 65535, leaf_bits 0 or 32");
+    const char *reason = NULL;
+    const eml_status status = eml_trees_builder_setdata(b, get_i32(args[1]), get_i32(args[2]), leaf_bits, &reason);
+    check(status, reason);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_setdata_obj, 3, 4, trees_setdata);
@@ -256,8 +258,7 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
         if (k0 == 'f' || k0 == 'c' || k1) {
             meta[k0 == 'f' ? 0 : k0 == 'c' ? 1 : 2] = get_i32(call1(int_fun, tok[1]));
             if (meta[0] >= 0 && meta[1] >= 0) {
-                status = eml_trees_builder_setdata(b, meta[0], meta[1], meta[2]);
-                reason = "n_features must be 1 to 65535, n_classes 0 to 65535, leaf bits 0 or 32";
+                status = eml_trees_builder_setdata(b, meta[0], meta[1], meta[2], &reason);
             }
         } else if (meta[0] < 0 || meta[1] < 0) {
             mp_raise_ValueError(MP_ERROR_TEXT("CSV f and c lines must come before l, r and n"));
