@@ -210,6 +210,21 @@ def test_inputs_and_outputs_of_every_buffer_kind():
     emltest.raises(TypeError, model.predict, bytearray(4))
     emltest.raises(TypeError, model.predict, base[:2], array.array("i", [0, 0]))
     emltest.raises(TypeError, model.predict, base[:2], bytearray(8))
+    # outputs over the inputs would be written before the walks read them
+    rows = array.array("f", [0.0, 32767.0, 0.0, 0.0])
+    view = memoryview(rows)
+    for inputs, outputs in ((rows, rows), (view[:2], view[1:3]), (view[2:], view[:3])):
+        assert "overlap" in emltest.raises(ValueError, model.predict, inputs, outputs)
+    assert model.predict(view[:2], view[2:]) == 1 and list(rows) == [0.0, 32767.0, 0.0, 1.0]
+
+
+def test_csv_from_a_binary_file():
+    # open(path, "rb") gives bytes lines; they read as the text lines do
+    model = emlearn_trees.new(5, 30, 2)
+    with open("emlearn_xor_model.csv", "rb") as f:
+        emlearn_trees.load_model(model, f)
+    assert model.predict(array.array("h", [0, 32767])) == 1
+    assert model.predict(array.array("h", [32767, 32767])) == 0
 
 
 def make_model():

@@ -227,7 +227,9 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
     const mp_obj_t readline = mp_load_attr(file, MP_QSTR_readline);
     const mp_obj_t int_fun = mp_load_global(MP_QSTR_int);
     const mp_obj_t float_fun = mp_load_global(MP_QSTR_float);
+    /* a file opened in binary mode gives bytes lines: split them with bytes */
     const mp_obj_t comma = mp_obj_new_str(",", 1);
+    const mp_obj_t comma_bytes = mp_obj_new_bytes((const byte *)",", 1);
     int32_t meta[3] = { -1, -1, 0 };    /* n_features, n_classes, leaf bits */
     for (;;) {
         mp_obj_t line = mp_call_function_n_kw(readline, 0, 0, NULL);
@@ -240,7 +242,8 @@ static mp_obj_t trees_load_model(mp_obj_t self_obj, mp_obj_t file) {
         }
         size_t n;
         mp_obj_t *tok;
-        mp_obj_get_array(call1(mp_load_attr(line, MP_QSTR_split), comma), &n, &tok);
+        mp_obj_get_array(call1(mp_load_attr(line, MP_QSTR_split), mp_obj_is_str(line) ? comma : comma_bytes),
+            &n, &tok);
         size_t len;
         const char *kind = mp_obj_str_get_data(tok[0], &len);
         const char k0 = len ? kind[0] : 0;
@@ -317,6 +320,11 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
         mp_buffer_info_t ob;
         const char out_type = eml_get_array_fast(args[2], &ob, MP_BUFFER_WRITE, "fh",
             MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
+        /* outputs written over the inputs would change them before they are read */
+        const uintptr_t i0 = (uintptr_t)in.buf, o0 = (uintptr_t)ob.buf;
+        if (i0 < o0 + ob.len && o0 < i0 + in.len) {
+            mp_raise_ValueError(MP_ERROR_TEXT("outputs must not overlap inputs"));
+        }
         if (out_type == 'f') {
             /* n_outputs < 2^16, so the product cannot overflow below 2^16 rows */
             const size_t room = ob.len >> 2;
