@@ -627,12 +627,17 @@ def to_csv(model: Any, thresholds: str = "int16") -> str:
 def _load_model(path: str) -> Any:
     with open(path, "rb") as f:
         head = f.read(2)
-    if head[:1] == b"\x80":
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    import joblib  # compressed joblib files
+    try:
+        if head[:1] == b"\x80":
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        import joblib  # compressed joblib files
 
-    return joblib.load(path)
+        return joblib.load(path)
+    except OSError:
+        raise
+    except Exception as e:  # unpickling raises whatever the bytes lead it to
+        raise ValueError(f"{path} is not a pickle or joblib file of a model ({e})") from e
 
 
 def _print_info(info: dict, prefix: str = "") -> None:
@@ -655,16 +660,32 @@ def main(argv: Iterable[str] | None = None) -> int:
     info = sub.add_parser("info", help="describe a binary (.emlt) or CSV model file")
     info.add_argument("file")
     args = parser.parse_args(list(argv) if argv is not None else None)
-
-    if args.command == "info":
-        with open(args.file, "rb") as f:
-            data = f.read()
-        if data[:4] != MAGIC:
-            _print_info(model_info(data.decode("ascii")))
+    try:
+        if args.command == "info":
+            _info(args.file)
         else:
-            _print_info(model_info(data))
-        return 0
+            _convert(args)
+    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as e:
+        # a file that is missing or not a model: the reason, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
 
+
+def _info(path: str) -> None:
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] == MAGIC:
+        _print_info(model_info(data))
+        return
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is neither a binary emlearn_trees model nor an emlearn CSV model") from None
+    _print_info(model_info(text))
+
+
+def _convert(args: argparse.Namespace) -> None:
     model = _load_model(args.model)
     mode = "int16" if args.int16 else "float"
     data = to_binary(model, thresholds=mode, wide=True if args.wide else None)
@@ -672,6 +693,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         f.write(data)
     print(f"wrote {args.output}")
     _print_info(model_info(data), "  ")
+    if hasattr(model, "classes_") and getattr(model, "n_outputs_", 1) == 1:
+        # predict returns an index into these
+        print("  classes: " + ", ".join(str(c) for c in model.classes_))
     if args.csv:
         # load_model reads thresholds with int(float(v)): float ones would be truncated
         text = to_csv(model, thresholds="int16")
@@ -679,7 +703,6 @@ def main(argv: Iterable[str] | None = None) -> int:
             f.write(text)
         print(f"wrote {args.csv} (emlearn_trees.new(n_trees, n_nodes, n_leaves) capacities below)")
         _print_info(model_info(text), "  ")
-    return 0
 
 
 if __name__ == "__main__":

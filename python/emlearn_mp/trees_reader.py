@@ -235,6 +235,8 @@ def model_info(data: bytes | str) -> dict[str, Any]:
                 counts[tok[0]] += 1
             elif tok[0] in ("f", "c") and len(tok) > 1:
                 meta[tok[0]] = int(tok[1])
+        if "f" not in meta or "c" not in meta:
+            raise ValueError("not an emlearn CSV model: no f and c lines")
         return {
             "format": "csv",
             "size": len(data.encode()),

@@ -759,3 +759,36 @@ def test_cli_convert_and_info(tmp_path, capsys):
     check_classifier(model, data, X)
     assert trees.main(["info", str(csv)]) == 0
     assert f"n_nodes: {model_info(csv.read_text())['n_nodes']}" in capsys.readouterr().out
+
+
+def test_cli_prints_class_labels(tmp_path, capsys):
+    # predict returns an index into model.classes_: the user needs the labels
+    X, y = datasets.load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    pkl = tmp_path / "model.pkl"
+    pkl.write_bytes(pickle.dumps(tree.DecisionTreeClassifier(random_state=0).fit(X, names)))
+    assert trees.main(["convert", str(pkl), str(tmp_path / "m.emlt")]) == 0
+    assert "classes: setosa, versicolor, virginica" in capsys.readouterr().out
+
+
+def test_cli_errors_are_reported_not_raised(tmp_path, capsys):
+    from sklearn.linear_model import LinearRegression
+    unsupported = tmp_path / "linear.pkl"
+    unsupported.write_bytes(pickle.dumps(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])))
+    unfitted = tmp_path / "unfitted.pkl"
+    unfitted.write_bytes(pickle.dumps(tree.DecisionTreeClassifier()))
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(bytes(range(256)))
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n")
+    out = str(tmp_path / "m.emlt")
+    for argv, reason in ((["convert", str(tmp_path / "missing.pkl"), out], "No such file"),
+                         (["convert", str(unsupported), out], "unsupported model type LinearRegression"),
+                         (["convert", str(unfitted), out], "is not fitted"),
+                         (["convert", str(garbage), out], "not a pickle or joblib file"),
+                         (["info", str(garbage)], "neither a binary emlearn_trees model nor"),
+                         (["info", str(text)], "no f and c lines")):
+        assert trees.main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and reason in err, (argv, err)
+    assert not (tmp_path / "m.emlt").exists()
