@@ -94,12 +94,16 @@ dist/$(ARCH)_$(MPY_ABI)/%.mpy: $(CORE_SRC) $(MODULE_SRC) | $(MPY_DIR)/mpy-cross/
 		|| { cat $(BUILD)/natmod/$(ARCH)/$*.log; exit 1; }
 	cp $(BUILD)/natmod/$(ARCH)/$*/$*.mpy $@
 
-# Unix port with every module compiled in (USER_C_MODULES).
-firmware: $(DEPS)/bin/micropython-builtin
+# Every module compiled in (USER_C_MODULES): the unix port, and the emulated
+# Cortex-M3 board (a 32-bit port with single-precision floats, as most chips).
+firmware: $(DEPS)/bin/micropython-builtin $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf
 $(DEPS)/bin/micropython-builtin: $(CORE_SRC) $(MODULE_SRC) | $(DEPS)/bin/micropython
 	$(MAKE) -C $(MPY_DIR)/ports/unix -j$(JOBS) PYTHON=$(PYTHON) $(UNIX_FLAGS) \
 		BUILD=$(DEPS)/build/unix-builtin USER_C_MODULES=$(TOP)/src/modules
 	cp $(DEPS)/build/unix-builtin/micropython $@
+$(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC) | $(MPY_DIR)/mpy-cross/build/mpy-cross
+	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=MPS2_AN385 \
+		BUILD=$(DEPS)/qemu/MPS2_AN385-builtin USER_C_MODULES=$(TOP)/src/modules
 
 # ---------------------------------------------------------------- tests
 

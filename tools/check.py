@@ -4,7 +4,8 @@
 1. C unit tests of src/core (built by `make core-tests`, with sanitizers),
    and a brief libFuzzer run of the C model loaders (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
-   builtin (unix port), armv6m, armv7m, rv32imc (emulated boards).
+   builtin (unix port), armv6m, armv7m, rv32imc (emulated boards), and
+   builtin-armv7m (the emulated Cortex-M3 with the modules in its firmware).
 3. Host-side pytest tests of python/.
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
@@ -26,7 +27,7 @@ import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ["x64", "builtin", "armv6m", "armv7m", "rv32imc"]
+TARGETS = ["x64", "builtin", "armv6m", "armv7m", "rv32imc", "builtin-armv7m"]
 TESTDATA = os.path.join(TOP, "build", "testdata")
 SHARED = os.path.join(os.path.dirname(TOP), "shared", "data")
 SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)
@@ -116,12 +117,12 @@ def micropython_tests(targets, only):
     per_target = {t: [0, 0] for t in targets}
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for target, name, got, note in pool.map(lambda job: run_micropython(*job), jobs):
-            print("%-8s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
+            print("%-14s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
                                                           "" if note is None else "\n" + note.rstrip()))
             per_target[target][0] += got[0]
             per_target[target][1] += got[1]
     for target in targets:
-        print("target %-8s %d passed, %d failed" % (target, *per_target[target]))
+        print("target %-14s %d passed, %d failed" % (target, *per_target[target]))
     return sum(p for p, _ in per_target.values()), sum(f for _, f in per_target.values())
 
 
