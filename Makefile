@@ -14,8 +14,8 @@
 TOP := $(CURDIR)
 MODULES := emlearn_iir emlearn_arrayutils emlearn_trees emlearn_trees_lite
 ARCH ?= x64
-ARCHS_TESTED := x64 armv6m armv7m rv32imc
-ARCHS_ALL := $(ARCHS_TESTED) armv7emsp
+ARCHS_TESTED := x64 armv6m armv7m armv7emsp rv32imc
+ARCHS_ALL := $(ARCHS_TESTED)
 MPY_ABI := 6.3
 PYTHON := /usr/bin/python3
 JOBS ?= 2
@@ -40,7 +40,8 @@ RV32_FLAGS := RV32_ARCH=rv32imac CFLAGS_EXTRA=-misa-spec=2.2 AFLAGS="-mabi=ilp32
 # native .mpy files; turn it on in its ARMv6-M form.
 MICROBIT_FLAGS := CFLAGS_EXTRA="-DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_THUMB_ARMV7M=0"
 
-BOARDS := MPS2_AN385 MICROBIT VIRT_RV32
+# MPS2_AN386 (Cortex-M4F) is this project's board, in tools/boards.
+BOARDS := MPS2_AN385 MPS2_AN386 MICROBIT VIRT_RV32
 FIRMWARES := $(foreach b,$(BOARDS),$(DEPS)/qemu/$(b)/firmware.elf)
 
 CORE_SRC := $(wildcard src/core/*.c src/core/*.h)
@@ -76,7 +77,7 @@ $(DEPS)/bin/micropython: | $(MPY_DIR)/mpy-cross/build/mpy-cross
 
 $(DEPS)/qemu/%/firmware.elf: | $(MPY_DIR)/mpy-cross/build/mpy-cross
 	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=$* \
-		BUILD=$(DEPS)/qemu/$* $(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
+		$(if $(wildcard tools/boards/$*),BOARD_DIR=$(TOP)/tools/boards/$*) BUILD=$(DEPS)/qemu/$* $(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
 
 # ---------------------------------------------------------------- modules
 

@@ -4,7 +4,7 @@
 1. C unit tests of src/core (built by `make core-tests`, with sanitizers),
    and a brief libFuzzer run of the C model loaders (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
-   builtin (unix port), armv6m, armv7m, rv32imc (emulated boards), and
+   builtin (unix port), armv6m, armv7m, armv7emsp, rv32imc (emulated boards), and
    builtin-armv7m (the emulated Cortex-M3 with the modules in its firmware).
 3. Host-side pytest tests of python/.
 
@@ -27,7 +27,7 @@ import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ["x64", "builtin", "armv6m", "armv7m", "rv32imc", "builtin-armv7m"]
+TARGETS = ["x64", "builtin", "armv6m", "armv7m", "armv7emsp", "rv32imc", "builtin-armv7m"]
 TESTDATA = os.path.join(TOP, "build", "testdata")
 SHARED = os.path.join(os.path.dirname(TOP), "shared", "data")
 SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)

@@ -3,7 +3,7 @@
 # random forest, extra trees; float and int16 inputs), ValueError for regression and
 # gradient boosting files and for every malformed file, and no builder API.
 # needs: trees_cls.bin trees_cls.json trees_reg.bin trees_reg.json trees_bad.bin trees_bad.json trees_check.py
-# targets: x64 armv6m armv7m rv32imc
+# targets: x64 armv6m armv7m armv7emsp rv32imc
 import array
 import gc
 import json
