@@ -10,8 +10,11 @@
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
 helper modules beside it in tests/micropython, files made by
-tests/reference/*.py (in build/testdata), or paths under ../shared/data. A test
-whose file is absent fails (a test that silently does not run cannot fail). A
+tests/reference/*.py (in build/testdata), or paths under ../shared/data (those
+with a folder, `trees/x.csv`). A test whose own or generated file is absent
+fails (a test that silently does not run cannot fail); one whose ../shared/data
+file is absent is skipped, as that folder's README asks, and the closing lines
+name it. A
 line `# targets: x64 armv6m` limits a test to those targets (for a module that
 exists only as a native .mpy, not in the builtin firmware).
 
@@ -52,6 +55,9 @@ def core_tests():
             sys.stdout.write(out[-3000:])
             got = (got[0], max(got[1], 1)) if got else (0, 1)
         print("core %-22s %d passed, %d failed" % (os.path.basename(binary), *got))
+        for line in out.splitlines():
+            if line.startswith("SKIP"):     # shared data absent: say so
+                print("  " + line)
         passed, failed = passed + got[0], failed + got[1]
     return passed, failed
 
@@ -63,7 +69,8 @@ def make_testdata():
 
 
 def needed_files(test):
-    """(files, reason it cannot run or None) for a MicroPython test file."""
+    """(files, reason it cannot run or None, whether that is absent shared data)
+    for a MicroPython test file."""
     files = [os.path.join(TOP, "tests", "micropython", "emltest.py")]
     for line in open(test):
         if line.startswith("# needs:"):
@@ -77,9 +84,11 @@ def needed_files(test):
                     files.append(local)
                 elif os.path.exists(shared):
                     files.append(shared)
+                elif "/" in name:
+                    return files, "needs ../shared/data/%s, which is absent" % name, True
                 else:
-                    return files, "needs %s, which is absent (is ../shared/data beside the repository?)" % name
-    return files, None
+                    return files, "needs %s, which is absent" % name, False
+    return files, None, False
 
 
 def test_targets(test):
@@ -91,11 +100,13 @@ def test_targets(test):
 
 
 def run_micropython(target, test):
-    files, missing = needed_files(test)
+    files, missing, shared = needed_files(test)
     name = os.path.basename(test)
     targets = test_targets(test)
     if target not in targets:
         return target, name, (0, 0), "skipped: runs on %s only" % " ".join(targets)
+    if missing and shared:
+        return target, name, (0, 0), "SKIPPED: " + missing
     if missing:
         return target, name, (0, 1), "error: " + missing
     try:
@@ -115,14 +126,19 @@ def micropython_tests(targets, only):
         tests = [t for t in tests if any(o in os.path.basename(t) for o in only)]
     jobs = [(target, test) for target in targets for test in tests]
     per_target = {t: [0, 0] for t in targets}
+    no_shared = set()
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for target, name, got, note in pool.map(lambda job: run_micropython(*job), jobs):
             print("%-14s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
                                                           "" if note is None else "\n" + note.rstrip()))
             per_target[target][0] += got[0]
             per_target[target][1] += got[1]
+            if note and note.startswith("SKIPPED"):
+                no_shared.add("%s (%s)" % (name, note.split(": ", 1)[1]))
     for target in targets:
         print("target %-14s %d passed, %d failed" % (target, *per_target[target]))
+    for skipped in sorted(no_shared):
+        print("SKIPPED on every target: %s" % skipped)
     return sum(p for p, _ in per_target.values()), sum(f for _, f in per_target.values())
 
 

@@ -1,21 +1,33 @@
-# emlearn_trees: emlearn CSV compatibility, malformed models, builder capacities, memory.
-# needs: trees_bad.bin trees_bad.json trees/emlearn_xor_model.csv trees_check.py
+# emlearn_trees: emlearn CSV loading, malformed models, builder capacities, memory.
+# (test_trees_emlearn_file.py reads a CSV file that emlearn itself wrote.)
+# needs: trees_bad.bin trees_bad.json trees_check.py
 import array
 import gc
+import io
 import emlearn_trees
 import emltest
 import trees_check
 
+# XOR of two int16 features in emlearn's CSV format: one tree, node 0 splits
+# x0 at 16384, nodes 1 and 2 split x1 (children are relative: node 0's are
+# nodes 1 and 2; -1 and -2 are leaves 0 and 1, classes 0 and 1).
+XOR_CSV = "f,2\nc,2\nl,0\nl,1\nr,0\nn,0,16384,1,2\nn,1,16384,-1,-2\nn,1,16384,-2,-1\n"
 
-def test_emlearn_xor_csv():
-    model = emlearn_trees.new(5, 30, 2)
-    with open("emlearn_xor_model.csv", "r") as f:
-        emlearn_trees.load_model(model, f)
+
+def xor_model(capacities=(1, 3, 2)):
+    model = emlearn_trees.new(*capacities)
+    emlearn_trees.load_model(model, io.StringIO(XOR_CSV))
+    return model
+
+
+def test_xor_csv():
+    model = xor_model()
     out = array.array("f", range(model.outputs()))
-    expected = {(0, 0): 0, (32767, 32767): 0, (0, 32767): 1, (32767, 0): 1}
+    expected = {(0, 0): 0, (32767, 32767): 0, (0, 32767): 1, (32767, 0): 1, (16383, 16384): 1,
+                (16384, 16384): 0}
     for x, cls in expected.items():
         assert model.predict(array.array("h", x), out) == cls, x
-        assert max(out) == out[cls] and abs(sum(out) - 1.0) < 1e-6
+        assert out[cls] == 1.0 and out[1 - cls] == 0.0, (x, out)
 
 
 def test_malformed_csv_raises_value_error():
@@ -174,9 +186,7 @@ def test_argument_errors():
     emltest.raises(ValueError, emlearn_trees.load, b"")
     emltest.raises(ValueError, emlearn_trees.load, b"EMLT" + bytes(60))
     emltest.raises(ValueError, emlearn_trees.new, 0, 10, 10)
-    model = emlearn_trees.new(5, 30, 2)
-    with open("emlearn_xor_model.csv", "r") as f:
-        emlearn_trees.load_model(model, f)
+    model = xor_model()
     out = array.array("f", [0, 0])
     emltest.raises(ValueError, model.predict, array.array("h", [1, 2, 3]), out)
     emltest.raises(TypeError, model.predict, array.array("i", [1, 2]), out)
@@ -193,9 +203,7 @@ def test_inputs_and_outputs_of_every_buffer_kind():
     # array.array takes a fast path that reads the array directly; views
     # and other buffers go through the buffer protocol and must keep their
     # offsets. Rows (0, 0) and (0, 32767) have different XOR classes.
-    model = emlearn_trees.new(5, 30, 2)
-    with open("emlearn_xor_model.csv", "r") as f:
-        emlearn_trees.load_model(model, f)
+    model = xor_model()
     base = array.array("h", [0, 0, 32767, 0])
     assert model.predict(base[:2]) == 0
     assert model.predict(memoryview(base)[1:3]) == 1
@@ -220,17 +228,17 @@ def test_inputs_and_outputs_of_every_buffer_kind():
 
 def test_csv_from_a_binary_file():
     # open(path, "rb") gives bytes lines; they read as the text lines do
-    model = emlearn_trees.new(5, 30, 2)
-    with open("emlearn_xor_model.csv", "rb") as f:
+    with open("xor_written_here.csv", "w") as f:
+        f.write(XOR_CSV)
+    model = emlearn_trees.new(1, 3, 2)
+    with open("xor_written_here.csv", "rb") as f:
         emlearn_trees.load_model(model, f)
     assert model.predict(array.array("h", [0, 32767])) == 1
     assert model.predict(array.array("h", [32767, 32767])) == 0
 
 
 def make_model():
-    model = emlearn_trees.new(10, 300, 100)    # about 2.5 kB: room on a micro:bit
-    with open("emlearn_xor_model.csv", "r") as f:
-        emlearn_trees.load_model(model, f)
+    model = xor_model((10, 300, 100))    # about 2.5 kB: room on a micro:bit
     model.predict(array.array("h", [0, 0]))
     return gc.mem_alloc()
 
