@@ -3,9 +3,10 @@
 #   make check          set up (first time), build, run every test
 #   make bench          benchmarks, printed side by side with baselines
 #   make demo           the main job end to end (trees on digits)
+#   make har-demo       activity recognition on ../shared/data/har recordings
 #   make dist ARCH=x    dist/<arch>_6.3/<module>.mpy for every module
 #   make dist-all       the same for every supported architecture
-#   make firmware       unix port with every module compiled in
+#   make firmware       unix port and emulated Cortex-M3 with every module compiled in
 #   make setup          packages, MicroPython 1.25 source, ports, emulated boards
 #
 # MPY_DIR=/path/to/micropython uses your own MicroPython tree (.mpy ABI 6.3)
@@ -47,7 +48,7 @@ FIRMWARES := $(foreach b,$(BOARDS),$(DEPS)/qemu/$(b)/firmware.elf)
 CORE_SRC := $(wildcard src/core/*.c src/core/*.h)
 MODULE_SRC := $(wildcard src/modules/*.h src/modules/*.mk src/modules/*/*.c src/modules/*/Makefile src/modules/*/micropython.mk)
 
-.PHONY: all setup packages check bench demo dist dist-all firmware core-tests clean distclean
+.PHONY: all setup packages check bench demo har-demo dist dist-all firmware core-tests clean distclean
 
 all: dist
 
@@ -159,6 +160,11 @@ bench: setup
 demo: setup
 	@for a in x64 armv7m; do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
 	@$(PYTHON) tools/demo.py
+
+# Activity recognition on the real accelerometer recordings of ../shared/data/har.
+har-demo: setup
+	@for a in x64 armv7m; do $(MAKE) --no-print-directory dist ARCH=$$a || exit 1; done
+	@$(PYTHON) examples/har_trees/har_demo.py
 
 clean:
 	rm -rf $(BUILD) dist

@@ -9,7 +9,7 @@
 3. Host-side pytest tests of python/.
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
-helper modules beside it in tests/micropython, files made by
+helper modules beside it in tests/micropython or in an examples/ folder, files made by
 tests/reference/*.py (in build/testdata), or paths under ../shared/data (those
 with a folder, `trees/x.csv`). A test whose own or generated file is absent
 fails (a test that silently does not run cannot fail); one whose ../shared/data
@@ -78,8 +78,11 @@ def needed_files(test):
                 local = os.path.join(TESTDATA, name)
                 shared = os.path.join(SHARED, name)
                 here = os.path.join(TOP, "tests", "micropython", name)
+                example = glob.glob(os.path.join(TOP, "examples", "*", name))
                 if os.path.exists(here):
                     files.append(here)
+                elif example:
+                    files.append(example[0])
                 elif os.path.exists(local):
                     files.append(local)
                 elif os.path.exists(shared):

@@ -1,0 +1,57 @@
+"""Reference for tests/micropython/test_trees_har.py: the activity-recognition
+example (examples/har_trees) on the real recordings in ../shared/data/har.
+
+trees_har.bin/.json: the example's model and every test window's features
+with scikit-learn's probabilities and classes (the trees_cases.py case
+format), and the features the host computes for the recordings the device
+test reads itself. Writes nothing without ../shared/data (the test is then
+skipped: it names a recording in its `# needs:` line)."""
+import json
+import os
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "har_trees"))
+import har_demo  # noqa: E402
+import trees_cases  # noqa: E402
+
+# The recordings test_trees_har.py reads on the device: one cut short while
+# recording (750 of 1000 rows), one whole.
+DEVICE_RECORDINGS = ("2000-01-01T000051_jumpingjack.npy", "2000-01-01T000204_lunge.npy")
+CHUNK = 64
+
+
+def main(outdir):
+    if not os.path.isdir(har_demo.DATA):
+        print("trees_har_cases: %s absent, nothing written" % har_demo.DATA)
+        return
+    recordings, _ = har_demo.load_recordings(har_demo.DATA)
+    X, y, groups = har_demo.dataset(recordings)
+    test = har_demo.is_test(groups)
+    model = har_demo.train(X[~test], y[~test])
+    blob = trees_cases.Blob()
+    stored = {}
+
+    def put_once(array_):
+        # the chunks below share one copy of the model in the file
+        key = array_.tobytes()
+        if key not in stored:
+            stored[key] = blob.put(array_)
+        return stored[key]
+
+    # every test window, in chunks a 140 kB board holds next to the rest
+    rows = X[test]
+    cases = [trees_cases.model_case(put_once, "har-rf-int16-%d" % start, "cls", model, "int16",
+                                    rows[start:start + CHUNK])[1]
+             for start in range(0, len(rows), CHUNK)]
+    features = {name: har_demo.window_features(os.path.join(har_demo.DATA, name)).ravel().tolist()
+                for name in DEVICE_RECORDINGS}
+    blob.write(outdir, "trees_har", cases)
+    with open(os.path.join(outdir, "trees_har_features.json"), "w") as f:
+        json.dump(features, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
