@@ -78,7 +78,8 @@ $(DEPS)/bin/micropython: | $(MPY_DIR)/mpy-cross/build/mpy-cross
 
 $(DEPS)/qemu/%/firmware.elf: | $(MPY_DIR)/mpy-cross/build/mpy-cross
 	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=$* \
-		$(if $(wildcard tools/boards/$*),BOARD_DIR=$(TOP)/tools/boards/$*) BUILD=$(DEPS)/qemu/$* $(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
+		BUILD=$(DEPS)/qemu/$* $(if $(wildcard tools/boards/$*),BOARD_DIR=$(TOP)/tools/boards/$*) \
+		$(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
 
 # ---------------------------------------------------------------- modules
 

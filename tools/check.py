@@ -9,14 +9,13 @@
 3. Host-side pytest tests of python/.
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
-helper modules beside it in tests/micropython or in an examples/ folder, files made by
-tests/reference/*.py (in build/testdata), or paths under ../shared/data (those
-with a folder, `trees/x.csv`). A test whose own or generated file is absent
-fails (a test that silently does not run cannot fail); one whose ../shared/data
-file is absent is skipped, as that folder's README asks, and the closing lines
-name it. A
-line `# targets: x64 armv6m` limits a test to those targets (for a module that
-exists only as a native .mpy, not in the builtin firmware).
+helper modules beside it in tests/micropython or in an examples/ folder, files
+made by tests/reference/*.py (in build/testdata), or paths under ../shared/data
+(the names with a folder, `trees/x.csv`). A test whose own or generated file is
+absent fails (a test that silently does not run cannot fail); one whose
+../shared/data file is absent is skipped, as that folder's README asks, and the
+closing lines name it. A line `# targets: x64 armv6m` limits a test to those
+targets (for a module that exists only as a native .mpy, not in a firmware).
 
     tools/check.py [--targets x64,armv7m] [--only test_iir] [--no-core] [--no-pytest]
 """
@@ -133,7 +132,7 @@ def micropython_tests(targets, only):
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for target, name, got, note in pool.map(lambda job: run_micropython(*job), jobs):
             print("%-14s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
-                                                          "" if note is None else "\n" + note.rstrip()))
+                                                            "" if note is None else "\n" + note.rstrip()))
             per_target[target][0] += got[0]
             per_target[target][1] += got[1]
             if note and note.startswith("SKIPPED"):

@@ -768,7 +768,7 @@ static int in_range(int32_t v, int32_t lo, int32_t hi) {
  * has converted its data in place. NULL while it is still being built. */
 static const char *finished_reason(const eml_trees_builder *b) {
     if (b->finished == 1) {
-        return "model already finished (by its first predict): build every part before";
+        return "model already finished by its first predict: build every part before predicting";
     }
     return b->finished ? "builder failed earlier" : NULL;
 }
