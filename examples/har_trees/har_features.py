@@ -14,17 +14,20 @@ def read_npy(path):
     device: samples is array('h') of x, y, z interleaved. A file cut short
     while recording (its header names more rows than follow) gives the rows
     present; ValueError for anything else than int16 rows of 3. The samples
-    are read straight into their array: a board holds one copy of them."""
+    are read straight into their array (raw little-endian bytes, as every
+    MicroPython target and x86/ARM hosts store int16)."""
     with open(path, "rb") as f:
         head = f.read(12)
         if len(head) < 12 or head[:6] != b"\x93NUMPY":
             raise ValueError("%s: not a .npy file" % path)
-        if head[6] == 1:
-            start = 10 + (head[8] | head[9] << 8)
-        else:
-            start = 12 + (head[8] | head[9] << 8 | head[10] << 16 | head[11] << 24)
-        f.seek(len(head) - 2 if head[6] == 1 else len(head))
-        header = f.read(start - f.tell())
+        # format 1.0: u16 header length at byte 8; 2.0 and later: u32
+        header_at = 10 if head[6] == 1 else 12
+        length = head[8] | head[9] << 8
+        if header_at == 12:
+            length |= head[10] << 16 | head[11] << 24
+        start = header_at + length
+        f.seek(header_at)
+        header = f.read(length)
         if b"'<i2'" not in header or b"'fortran_order': False" not in header:
             raise ValueError("%s: not little-endian int16 rows" % path)
         shape = header[header.index(b"(") + 1:header.index(b")")].replace(b" ", b"").split(b",")
