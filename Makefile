@@ -76,9 +76,11 @@ $(DEPS)/bin/micropython: | $(MPY_DIR)/mpy-cross/build/mpy-cross
 	$(MAKE) -C $(MPY_DIR)/ports/unix -j$(JOBS) PYTHON=$(PYTHON) $(UNIX_FLAGS) BUILD=$(DEPS)/build/unix
 	mkdir -p $(DEPS)/bin && cp $(DEPS)/build/unix/micropython $@
 
+# <BOARD>-builtin is that board with every module compiled in (see firmware).
 $(DEPS)/qemu/%/firmware.elf: | $(MPY_DIR)/mpy-cross/build/mpy-cross
-	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=$* \
+	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=$(*:-builtin=) \
 		BUILD=$(DEPS)/qemu/$* $(if $(wildcard tools/boards/$*),BOARD_DIR=$(TOP)/tools/boards/$*) \
+		$(if $(filter %-builtin,$*),USER_C_MODULES=$(TOP)/src/modules) \
 		$(if $(filter VIRT_RV32,$*),$(RV32_FLAGS)) $(if $(filter MICROBIT,$*),$(MICROBIT_FLAGS))
 
 # ---------------------------------------------------------------- modules
@@ -104,9 +106,7 @@ $(DEPS)/bin/micropython-builtin: $(CORE_SRC) $(MODULE_SRC) | $(DEPS)/bin/micropy
 	$(MAKE) -C $(MPY_DIR)/ports/unix -j$(JOBS) PYTHON=$(PYTHON) $(UNIX_FLAGS) \
 		BUILD=$(DEPS)/build/unix-builtin USER_C_MODULES=$(TOP)/src/modules
 	cp $(DEPS)/build/unix-builtin/micropython $@
-$(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC) | $(MPY_DIR)/mpy-cross/build/mpy-cross
-	$(MAKE) -C $(MPY_DIR)/ports/qemu -j$(JOBS) PYTHON=$(PYTHON) FROZEN_MANIFEST= BOARD=MPS2_AN385 \
-		BUILD=$(DEPS)/qemu/MPS2_AN385-builtin USER_C_MODULES=$(TOP)/src/modules
+$(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 
 # ---------------------------------------------------------------- tests
 

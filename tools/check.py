@@ -74,18 +74,12 @@ def needed_files(test):
     for line in open(test):
         if line.startswith("# needs:"):
             for name in line.split(":", 1)[1].split():
-                local = os.path.join(TESTDATA, name)
-                shared = os.path.join(SHARED, name)
-                here = os.path.join(TOP, "tests", "micropython", name)
-                example = glob.glob(os.path.join(TOP, "examples", "*", name))
-                if os.path.exists(here):
-                    files.append(here)
-                elif example:
-                    files.append(example[0])
-                elif os.path.exists(local):
-                    files.append(local)
-                elif os.path.exists(shared):
-                    files.append(shared)
+                places = [os.path.join(TOP, "tests", "micropython", name)]
+                places += sorted(glob.glob(os.path.join(TOP, "examples", "*", name)))
+                places += [os.path.join(TESTDATA, name), os.path.join(SHARED, name)]
+                found = [p for p in places if os.path.exists(p)]
+                if found:
+                    files.append(found[0])
                 elif "/" in name:
                     return files, "needs ../shared/data/%s, which is absent" % name, True
                 else:

@@ -29,19 +29,19 @@ BOARD_RECORDINGS = 6    # test recordings sent to the emulated board (its RAM ho
 
 
 def load_recordings(folder):
-    """[(path, class index)] of the readable recordings, sorted by name, and
-    the reasons for the others."""
+    """[(path, class index, window features)] of the readable recordings,
+    sorted by name, and the reasons for the others."""
     found, skipped = [], []
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".npy"):
             continue
         path = os.path.join(folder, name)
         try:
-            har_features.read_npy(path)
+            features = window_features(path)
         except ValueError as e:
             skipped.append(str(e))
             continue
-        found.append((path, har_features.CLASSES.index(name[:-4].rsplit("_", 1)[1])))
+        found.append((path, har_features.CLASSES.index(name[:-4].rsplit("_", 1)[1]), features))
     return found, skipped
 
 
@@ -53,23 +53,21 @@ def window_features(path):
     return np.array(rows, dtype=np.int16).reshape(-1, har_features.N_FEATURES)
 
 
-def dataset(recordings):
-    """(X, y, recording index of each window)."""
-    parts = [window_features(path) for path, _ in recordings]
-    X = np.concatenate(parts)
-    y = np.concatenate([np.full(len(p), cls) for p, (_, cls) in zip(parts, recordings)])
-    groups = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
-    return X, y, groups
-
-
 def is_test(index):
     """Every fourth recording is for testing; windows of one recording never
     land on both sides."""
     return index % 4 == 0
 
 
-def train(X, y):
-    return RandomForestClassifier(n_estimators=10, max_leaf_nodes=20, random_state=1).fit(X, y)
+def fit(recordings):
+    """(X, y, recording index of each window, test window mask, model): the
+    forest trained on the windows of the recordings is_test leaves out."""
+    X = np.concatenate([f for _, _, f in recordings])
+    y = np.concatenate([np.full(len(f), cls) for _, cls, f in recordings])
+    groups = np.concatenate([np.full(len(f), i) for i, (_, _, f) in enumerate(recordings)])
+    test = is_test(groups)
+    model = RandomForestClassifier(n_estimators=10, max_leaf_nodes=20, random_state=1).fit(X[~test], y[~test])
+    return X, y, groups, test, model
 
 
 def run_on(run_tool, target, model_path, paths):
@@ -94,12 +92,10 @@ def main(argv):
         return 1
     recordings, skipped = load_recordings(folder)
     print("1. %d recordings (%s), %d unreadable: %s" % (
-        len(recordings), ", ".join("%d %s" % (sum(c == k for _, c in recordings), name)
+        len(recordings), ", ".join("%d %s" % (sum(c == k for _, c, _ in recordings), name)
                                    for k, name in enumerate(har_features.CLASSES)),
         len(skipped), "; ".join(skipped) or "-"))
-    X, y, groups = dataset(recordings)
-    test = is_test(groups)
-    model = train(X[~test], y[~test])
+    X, y, groups, test, model = fit(recordings)
     sk = model.predict(X[test])
     print("2. RandomForest(10 trees, at most 20 leaves) on %d one-second windows of %d recordings;"
           " tested on %d windows of the other %d:" % (np.sum(~test), len(set(groups[~test])),
@@ -113,9 +109,10 @@ def main(argv):
     print("3. Converted: %s, %d bytes" % (model_path, len(data)))
 
     run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
-    test_paths = [p for i, (p, _) in enumerate(recordings) if is_test(i)]
-    expected = {os.path.basename(p): list(model.predict(window_features(p))) for p in test_paths}
-    labels = {os.path.basename(p): har_features.CLASSES[c] for p, c in recordings}
+    test_paths = [p for i, (p, _, _) in enumerate(recordings) if is_test(i)]
+    expected = {os.path.basename(p): list(sk[groups[test] == i])
+                for i, (p, _, _) in enumerate(recordings) if is_test(i)}
+    labels = {os.path.basename(p): har_features.CLASSES[c] for p, c, _ in recordings}
     for step, target, where, paths in ((4, "x64", "x64 unix port", test_paths),
                                        (5, "armv7m", "emulated Cortex-M3", test_paths[:BOARD_RECORDINGS])):
         got = run_on(run_tool, target, model_path, paths)

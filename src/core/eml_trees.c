@@ -911,6 +911,15 @@ static uint32_t convert_slot(const eml_trees_builder *b, uint32_t slot, int regr
     return (v < 0 || ref >= bad) ? bad : ref;
 }
 
+/* Leaf values are regression values, not classes (emlearn: leaf bits 32). */
+static int builder_regress(const eml_trees_builder *b) {
+    return b->leaf_bits == 32 || b->n_classes <= 0;
+}
+
+uint32_t eml_trees_builder_outputs(const eml_trees_builder *b) {
+    return builder_regress(b) ? 1u : (uint32_t)b->n_classes;
+}
+
 eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     const char **reason) {
     const unsigned wide = b->wide;
@@ -922,12 +931,12 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
         return EML_OK;
     }
     if (b->finished) {
-        FAIL(EML_ERR_FORMAT, "builder failed earlier");
+        FAIL(EML_ERR_FORMAT, finished_reason(b));
     }
     if (b->n_features < 0 || b->n_classes < 0) {
         FAIL(EML_ERR_VALUE, "n_features and n_classes not set");
     }
-    const int regress = (b->leaf_bits == 32 || b->n_classes == 0);
+    const int regress = builder_regress(b);
 
     /* Convert in place (total: dangling indices become `bad`), then validate.
      * The raw data is gone afterwards, so a failed builder stays failed. */
@@ -952,7 +961,7 @@ eml_status eml_trees_builder_finish(eml_trees_builder *b, eml_trees *m,
     t->flags = wide ? EML_TREES_FLAG_WIDE : 0;
     t->combine = EML_TREES_COMBINE_MEAN;
     t->n_features = (uint16_t)b->n_features;
-    t->n_outputs = regress ? 1 : (uint16_t)b->n_classes;
+    t->n_outputs = (uint16_t)eml_trees_builder_outputs(b);
     t->n_trees = b->n_trees;
     t->n_nodes = b->n_nodes;
     t->n_leaf_words = regress ? b->n_leaves : 0;    /* class leaves are all pure refs */

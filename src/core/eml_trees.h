@@ -171,6 +171,10 @@ eml_status eml_trees_builder_addnode(eml_trees_builder *b, int32_t left,
 eml_status eml_trees_builder_addleaf(eml_trees_builder *b, float value,
     const char **reason);
 
+/* The n_outputs the finished model will have: 1 for a regressor (leaf bits
+ * 32 or no classes), else n_classes; 1 while setdata was never called. */
+uint32_t eml_trees_builder_outputs(const eml_trees_builder *b);
+
 /* Convert and validate; on success *m is the model (pointing into the
  * builder's storage) and later add calls fail; calling finish again gives
  * the same model. EML_ERR_VALUE when n_features / n_classes were never set

@@ -28,9 +28,7 @@ def main(outdir):
         print("trees_har_cases: %s absent, nothing written" % har_demo.DATA)
         return
     recordings, _ = har_demo.load_recordings(har_demo.DATA)
-    X, y, groups = har_demo.dataset(recordings)
-    test = har_demo.is_test(groups)
-    model = har_demo.train(X[~test], y[~test])
+    X, _, _, test, model = har_demo.fit(recordings)
     blob = trees_cases.Blob()
     stored = {}
 
@@ -46,8 +44,8 @@ def main(outdir):
     cases = [trees_cases.model_case(put_once, "har-rf-int16-%d" % start, "cls", model, "int16",
                                     rows[start:start + CHUNK])[1]
              for start in range(0, len(rows), CHUNK)]
-    features = {name: har_demo.window_features(os.path.join(har_demo.DATA, name)).ravel().tolist()
-                for name in DEVICE_RECORDINGS}
+    features = {os.path.basename(path): f.ravel().tolist() for path, _, f in recordings
+                if os.path.basename(path) in DEVICE_RECORDINGS}
     blob.write(outdir, "trees_har", cases)
     with open(os.path.join(outdir, "trees_har_features.json"), "w") as f:
         json.dump(features, f)

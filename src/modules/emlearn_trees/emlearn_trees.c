@@ -369,9 +369,7 @@ static mp_obj_t trees_outputs(mp_obj_t self_obj) {
     if (!self->ready) {
         /* emlearn-micropython asks before the first prediction, right after
          * load_model: answer from the builder without finishing it. */
-        const eml_trees_builder *b = self->builder;
-        const bool regressor = b->leaf_bits == 32 || b->n_classes <= 0;    /* as finish decides */
-        return mp_obj_new_int(regressor ? 1 : b->n_classes);
+        return mp_obj_new_int(eml_trees_builder_outputs(self->builder));
     }
 #endif
     return mp_obj_new_int(self->model.n_outputs);
