@@ -141,10 +141,13 @@ def input_modes(X, Xtr, Xte):
         yield "int16", trees.quantize_int16(Xtr, scale, offset), trees.quantize_int16(Xte, scale, offset)
 
 
-def model_case(put, name, task, model, mode, rows):
+def model_case(put, name, task, model, mode, rows, wide=None, row_type=None):
     """A fitted model converted, its rows and scikit-learn's outputs, checked
-    with the reference reader first; the arrays go to the blob via put."""
-    data = trees.to_binary(model, thresholds=mode)
+    with the reference reader first; the arrays go to the blob via put.
+    wide forces a layout (None: the converter's choice); row_type ("h" or "f")
+    sends the rows as the other input type than the model's thresholds are
+    for: integer rows, so both types hold them exactly."""
+    data = trees.to_binary(model, thresholds=mode, wide=wide)
     if task == "cls":
         expected = model.predict_proba(rows).astype(np.float32)
         classes = np.searchsorted(model.classes_, model.predict(rows)).astype(np.int16)
@@ -154,22 +157,43 @@ def model_case(put, name, task, model, mode, rows):
     # A value is a float32 sum of leaf values: rounding errors scale with the
     # model's largest outputs, not with a result that is small by cancellation.
     scale = 0.0 if task == "cls" else float(np.abs(expected).max())
+    row_type = row_type or ("h" if mode == "int16" else "f")
     check_reader(data, rows, expected, classes, scale, name)
     return data, {
         "name": name, "task": task, "scale": scale,
         "model": [put(np.frombuffer(data, dtype=np.uint8)), len(data)],
-        "rows": [put(rows.astype(np.int16 if mode == "int16" else np.float32)),
-                 "h" if mode == "int16" else "f", len(rows), rows.shape[1]],
+        "rows": [put(rows.astype(np.int16 if row_type == "h" else np.float32)),
+                 row_type, len(rows), rows.shape[1]],
         "expected": [put(expected), expected.shape[1]],
         "classes": put(classes),
     }
 
 
+def layout_cases(put, name, task, X, y):
+    """The layouts and input types the data-set cases do not reach, on real
+    data: the wide layout (u16 features, u32 refs) that big models get, for
+    both threshold modes, and rows of the other input type than the model's
+    (float32 rows into an int16 model, int16 rows into a float model, both
+    holding integers): the device takes them through its general walk."""
+    Xq = np.round(X * (100.0 / np.abs(X).max()))   # integers, held exactly by both types
+    Xtr, Xte, ytr, _ = train_test_split(Xq, y, random_state=3)
+    forest = ensemble.RandomForestClassifier if task == "cls" else ensemble.RandomForestRegressor
+    model = forest(n_estimators=3, max_depth=4, random_state=1).fit(Xtr, ytr)
+    rows = np.concatenate([Xte[:N_ROWS], trees.edge_rows(model, Xte, "int16", N_EDGE, seed=1)])
+    cases = []
+    for mode in ("float", "int16"):
+        other = "f" if mode == "int16" else "h"
+        for wide, row_type, label in ((True, None, "wide"), (None, other, other + "-rows")):
+            cases.append(model_case(put, "%s-rf-%s-%s" % (name, mode, label), task, model, mode,
+                                    rows, wide=wide, row_type=row_type)[1])
+    return cases
+
+
 def main(outdir):
     # Separate files (digits, other classifiers, regressors) so that a 140 kB
     # board holds one at a time; "big" is for the unix port only.
-    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob()}
-    cases = {"digits": [], "cls": [], "reg": [], "big": []}
+    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob(), "layout": Blob()}
+    cases = {group: [] for group in blobs}
     csv_blob, csv_cases = Blob(), []
 
     for name, ((X, y), task) in data_sets().items():
@@ -193,6 +217,9 @@ def main(outdir):
                 rows = np.concatenate([Xte_m, trees.edge_rows(model, Xte_m, mode, 300, seed=2)])
                 _, case = model_case(blobs["big"].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
                 cases["big"].append(case)
+    for name in ("wine", "diabetes"):
+        (X, y), task = data_sets()[name]
+        cases["layout"] += layout_cases(blobs["layout"].put, name, task, np.asarray(X, dtype=np.float64), y)
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])
     csv_blob.write(outdir, "trees_csv", csv_cases)
