@@ -1,4 +1,4 @@
-"""Reference models and outputs for tests/micropython/test_trees.py, from scikit-learn.
+"""Reference models and outputs for tests/micropython/test_trees_*.py, from scikit-learn.
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
 boosting; classifiers and regressors) on scikit-learn's bundled data sets, in
@@ -6,7 +6,8 @@ both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
 thresholds, and scikit-learn's predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
-the full models'.
+the full models'. Forests of wine and diabetes also go in the wide layout and
+with rows of the other input type (trees_layout.bin/.json).
 
 Also writes the malformed-model corpus (trees_bad.bin/.json), and the same
 classifiers in emlearn's CSV format (trees_csv.bin/.json) with their expected
@@ -190,7 +191,7 @@ def layout_cases(put, name, task, X, y):
 
 
 def main(outdir):
-    # Separate files (digits, other classifiers, regressors) so that a 140 kB
+    # Separate files (digits, other classifiers, regressors, layouts) so that a 140 kB
     # board holds one at a time; "big" is for the unix port only.
     blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob(), "layout": Blob()}
     cases = {group: [] for group in blobs}
