@@ -31,7 +31,6 @@ def test_xor_csv():
 
 
 def test_malformed_csv_raises_value_error():
-    import io
     for text in ("f,2\nc,2\nn,0,5,1\n",      # node with 4 fields
                  "f,2\nc,2\nl,1,2\n",        # leaf with 3 fields
                  "f,2\nc,2\nr,abc\n",        # not a number
@@ -55,7 +54,6 @@ def test_malformed_csv_raises_value_error():
 
 def test_csv_lines_of_other_kinds_are_skipped():
     # emlearn-micropython's loader skips them; a newer emlearn may add kinds
-    import io
     text = "# comment\nf,2\nc,2\nx,1,2,3\nl,0\nl,1\nr,0\nn,0,1,-1,-2\nmeta,7\n"
     model = emlearn_trees.new(1, 1, 2)
     emlearn_trees.load_model(model, io.StringIO(text))
@@ -66,7 +64,6 @@ def test_csv_lines_of_other_kinds_are_skipped():
 def test_csv_node_values_truncate_toward_zero():
     # emlearn-micropython reads a node value as int(float(v)): -2.5 is -2, 2.9 is 2,
     # 32767.9 is 32767, 1e-30 is 0
-    import io
     for text, below, at in (("-2.5", -3, -2), ("2.9", 1, 2), ("32767.9", 32766, 32767),
                             ("1e-30", -1, 0), ("-0.99", -1, 0), ("-32768.5", None, -32768)):
         model = emlearn_trees.new(1, 1, 2)

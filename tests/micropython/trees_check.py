@@ -19,6 +19,14 @@ def read(f, offset, typecode, n):
     return out
 
 
+def close(got, expected, scale):
+    """Within float32 rounding of scikit-learn's output; scale is a
+    regressor's largest output (its values are float32 sums of leaves), 0
+    for classifiers. tests/reference/trees_cases.py checks its reader with
+    the same bound."""
+    return abs(got - expected) <= 1e-6 + 2e-6 * max(abs(expected), scale)
+
+
 def check_cases(trees, name, classifiers_only=False):
     """(models checked, models refused). With classifiers_only (the lite
     build), every regression or boosting model must fail to load with a
@@ -51,14 +59,14 @@ def check_cases(trees, name, classifiers_only=False):
                 bad.append((case["name"], r, "class", got, classes[r]))
             for k in range(n_out):
                 e = expected[r * n_out + k]
-                if abs(out[k] - e) > 1e-6 + 2e-6 * max(abs(e), scale):
+                if not close(out[k], e, scale):
                     bad.append((case["name"], r, k, out[k], e))
         # The same rows as one batch call.
         batch = array.array("f", bytes(4 * n_out * n_rows))
         model.predict(rows, batch)
         for i in range(n_rows * n_out):
             e = expected[i]
-            if abs(batch[i] - e) > 1e-6 + 2e-6 * max(abs(e), scale):
+            if not close(batch[i], e, scale):
                 bad.append((case["name"], "batch", i, batch[i], e))
         if case["task"] == "cls":
             got = array.array("h", bytes(2 * n_rows))
