@@ -665,8 +665,9 @@ def main(argv: Iterable[str] | None = None) -> int:
             _info(args.file)
         else:
             _convert(args)
-    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError) as e:
-        # a file that is missing or not a model: the reason, not a traceback
+    except (OSError, ValueError, TypeError) as e:
+        # a file that is missing or not a model (_load_model turns unpickling
+        # errors into ValueError): the reason, not a traceback
         print(f"error: {e}", file=sys.stderr)
         return 1
     return 0
