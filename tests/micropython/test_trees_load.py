@@ -1,6 +1,7 @@
 # emlearn_trees.load: every source of a binary model (bytes used in place, bytearray and
-# memoryview copied, a file path) gives the same predictions; a copy is isolated from later
+# views of it copied, a file path) gives the same predictions; a copy is isolated from later
 # writes to its source; bytes cost no heap for the model; deleting a model returns the heap.
+# test_trees_romfs.py covers read-only views and files on ROMFS.
 # needs: trees_cls.bin trees_cls.json trees_check.py
 import array
 import gc

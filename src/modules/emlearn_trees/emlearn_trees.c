@@ -54,16 +54,36 @@ static trees_obj_t *trees_alloc(void) {
     return self;
 }
 
-/* load(data): a binary model. A bytes object cannot change, so it is used in
- * place when 4-byte aligned (a model on ROMFS costs no RAM); anything else is
- * copied into an aligned buffer first, so later writes cannot bypass the
- * validation done here. A str is a path to read. */
+/* Whether obj's buffer is read-only: bytes, a memoryview of bytes, a file on
+ * ROMFS or a memoryview of one. Their contents cannot change, so a model
+ * validated once stays valid. */
+static bool read_only_buffer(mp_obj_t obj) {
+    mp_buffer_info_t buf;
+    return mp_get_buffer(obj, &buf, MP_BUFFER_READ) && !mp_get_buffer(obj, &buf, MP_BUFFER_WRITE);
+}
+
+/* The model data of the file at path: the file itself when it lends its
+ * bytes read-only (a file on a ROMFS partition, whose bytes are in flash),
+ * else its contents, read into a bytes object. */
+static mp_obj_t read_model_file(mp_obj_t path) {
+    mp_obj_t args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
+    mp_obj_t file = mp_call_function_n_kw(mp_load_global(MP_QSTR_open), 2, 0, args);
+    if (read_only_buffer(file)) {
+        return file;
+    }
+    mp_obj_t data = mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_read), 0, 0, NULL);
+    mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_close), 0, 0, NULL);
+    return data;
+}
+
+/* load(data): a binary model. Data in a read-only buffer cannot change, so
+ * it is used in place when 4-byte aligned (a model on ROMFS costs no RAM;
+ * docs/emlearn_trees.md says how to align it); anything else is copied into
+ * an aligned buffer first, so later writes cannot bypass the validation done
+ * here. A str is a path to read. */
 static mp_obj_t trees_load(mp_obj_t data_obj) {
     if (mp_obj_is_str(data_obj)) {
-        mp_obj_t args[2] = { data_obj, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
-        mp_obj_t file = mp_call_function_n_kw(mp_load_global(MP_QSTR_open), 2, 0, args);
-        data_obj = mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_read), 0, 0, NULL);
-        mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_close), 0, 0, NULL);
+        data_obj = read_model_file(data_obj);
     }
     mp_buffer_info_t buf;
     if (!mp_get_buffer(data_obj, &buf, MP_BUFFER_READ)) {
@@ -71,7 +91,7 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
     }
     trees_obj_t *self = trees_alloc();
     const uint8_t *bytes = buf.buf;
-    bool in_place = mp_obj_get_type(data_obj) == &mp_type_bytes && ((uintptr_t)bytes & 3) == 0;
+    bool in_place = ((uintptr_t)bytes & 3) == 0 && read_only_buffer(data_obj);
     if (in_place) {
         self->data = data_obj;
     } else {
