@@ -1,10 +1,10 @@
 # emlearn_trees.load from a ROMFS partition (MicroPython's VfsRom): a model file whose
 # data is 4-byte aligned (images by emlearn_mp.romfs) is used in place, through a path,
 # the open file or a memoryview of it, costing no heap for the model; one that is not
-# (mpremote's images place data anywhere) is copied. Either way it predicts as
-# scikit-learn. The image here is a bytes object mounted as a VfsRom, as a board
-# mounts its flash partition.
-# needs: trees_romfs.img trees_romfs_mpremote.img trees_romfs.json trees_check.py
+# (as `mpremote romfs build` may place it) is copied. Either way it predicts as
+# scikit-learn. The images here are bytes objects mounted as VfsRom, as a board mounts
+# its flash partition.
+# needs: trees_romfs.img trees_romfs_unaligned.img trees_romfs.json trees_check.py
 import array
 import gc
 import json
@@ -24,7 +24,7 @@ def mount(image, where):
 
 
 mount("trees_romfs.img", "/rom")
-mount("trees_romfs_mpremote.img", "/rom_mp")
+mount("trees_romfs_unaligned.img", "/rom_un")
 
 
 def check_predictions(model):
@@ -60,7 +60,7 @@ def test_aligned_file_is_used_in_place():
 
 
 def test_unaligned_file_is_copied():
-    path = "/rom_mp/model.emlt"
+    path = "/rom_un/model.emlt"
     for make in (lambda: emlearn_trees.load(path), lambda: emlearn_trees.load(memoryview(open(path, "rb")))):
         used = heap_of(make)
         assert used >= REF["model_bytes"], (used, REF["model_bytes"])
