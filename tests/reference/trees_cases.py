@@ -197,7 +197,8 @@ def main(outdir):
     cases = {group: [] for group in blobs}
     csv_blob, csv_cases = Blob(), []
 
-    for name, ((X, y), task) in data_sets().items():
+    sets = data_sets()
+    for name, ((X, y), task) in sets.items():
         X = np.asarray(X, dtype=np.float64)
         Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=1)
         multi_output = np.ndim(y) > 1
@@ -219,7 +220,7 @@ def main(outdir):
                 _, case = model_case(blobs["big"].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
                 cases["big"].append(case)
     for name in ("wine", "diabetes"):
-        (X, y), task = data_sets()[name]
+        (X, y), task = sets[name]
         cases["layout"] += layout_cases(blobs["layout"].put, name, task, np.asarray(X, dtype=np.float64), y)
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])

@@ -54,21 +54,14 @@ static trees_obj_t *trees_alloc(void) {
     return self;
 }
 
-/* Whether obj's buffer is read-only: bytes, a memoryview of bytes, a file on
- * ROMFS or a memoryview of one. Their contents cannot change, so a model
- * validated once stays valid. */
-static bool read_only_buffer(mp_obj_t obj) {
-    mp_buffer_info_t buf;
-    return mp_get_buffer(obj, &buf, MP_BUFFER_READ) && !mp_get_buffer(obj, &buf, MP_BUFFER_WRITE);
-}
-
 /* The model data of the file at path: the file itself when it lends its
- * bytes read-only (a file on a ROMFS partition, whose bytes are in flash),
- * else its contents, read into a bytes object. */
+ * bytes (a file on a ROMFS partition, whose bytes are in flash), else its
+ * contents, read into a bytes object. */
 static mp_obj_t read_model_file(mp_obj_t path) {
     mp_obj_t args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
     mp_obj_t file = mp_call_function_n_kw(mp_load_global(MP_QSTR_open), 2, 0, args);
-    if (read_only_buffer(file)) {
+    mp_buffer_info_t buf;
+    if (mp_get_buffer(file, &buf, MP_BUFFER_READ)) {
         return file;
     }
     mp_obj_t data = mp_call_function_n_kw(mp_load_attr(file, MP_QSTR_read), 0, 0, NULL);
@@ -76,8 +69,9 @@ static mp_obj_t read_model_file(mp_obj_t path) {
     return data;
 }
 
-/* load(data): a binary model. Data in a read-only buffer cannot change, so
- * it is used in place when 4-byte aligned (a model on ROMFS costs no RAM;
+/* load(data): a binary model. Data in a read-only buffer (bytes, a
+ * memoryview of bytes, a file on ROMFS or a memoryview of one) cannot change,
+ * so it is used in place when 4-byte aligned (a model on ROMFS costs no RAM;
  * docs/emlearn_trees.md says how to align it); anything else is copied into
  * an aligned buffer first, so later writes cannot bypass the validation done
  * here. A str is a path to read. */
@@ -91,7 +85,8 @@ static mp_obj_t trees_load(mp_obj_t data_obj) {
     }
     trees_obj_t *self = trees_alloc();
     const uint8_t *bytes = buf.buf;
-    bool in_place = ((uintptr_t)bytes & 3) == 0 && read_only_buffer(data_obj);
+    mp_buffer_info_t writable;
+    bool in_place = ((uintptr_t)bytes & 3) == 0 && !mp_get_buffer(data_obj, &writable, MP_BUFFER_WRITE);
     if (in_place) {
         self->data = data_obj;
     } else {
