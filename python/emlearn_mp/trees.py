@@ -4,14 +4,18 @@ The format is specified in ``docs/trees-format.md``; this module is its writer.
 Supported estimators: DecisionTreeClassifier/Regressor,
 RandomForestClassifier/Regressor, ExtraTreesClassifier/Regressor and
 GradientBoostingClassifier/Regressor (init estimator ``'zero'`` or the default
-prior-based Dummy estimator). Regressors may have several outputs (except
-gradient boosting, which scikit-learn does not support for that).
+prior-based Dummy estimator) and HistGradientBoostingClassifier/Regressor
+(numerical features; regression losses with the identity link). Regressors may
+have several outputs (except gradient boosting, which scikit-learn does not
+support for that).
 
 Decisions are reproduced exactly: scikit-learn goes left iff
 ``float32(x) <= thr`` (thr a float64); the file says go left iff ``x < t``.
 
 - ``thresholds='float'``: t is the smallest float32 above thr, stored as its
-  int32 order key. Exact for every float32 (and int16) input.
+  int32 order key. Exact for every float32 (and int16) input. A threshold of
+  +inf (HistGradientBoosting's split of NaN from all numbers) is stored as the
+  key just above +inf's, so +inf goes left and NaN right, as in scikit-learn.
 - ``thresholds='int16'``: t = floor(thr) + 1. Exact for every *integer* input;
   train on integer data (see :func:`fit_int16_scaling`/:func:`quantize_int16`).
   A split that no int16 value can take one way (t outside [-32768, 32767]) is
@@ -55,6 +59,7 @@ __all__ = [
     "float32_above",
     "float32_key",
     "int16_threshold",
+    "float_threshold_key",
     "main",
 ]
 
@@ -83,6 +88,7 @@ U16_MAX = 0xFFFF
 MAX_RECORD_SUM = 0xFFFF  # a record's counts sum to 1..65535
 NARROW_MAX_FEATURES = 256
 NARROW_MAX_REF = 0xFFFF
+KEY_ABOVE_INF = 0x7F800001  # above key(+inf) = 0x7F800000, below NaN's (INT32_MAX)
 
 
 # ---------------------------------------------------------------------------
@@ -117,8 +123,21 @@ def float32_key(value: float) -> int:
 
 
 def int16_threshold(thr: float) -> int:
-    """t = floor(thr) + 1, so that for every integer x: x <= thr iff x < t."""
+    """t = floor(thr) + 1, so that for every integer x: x <= thr iff x < t.
+
+    An infinite thr gives a t outside int16 (every integer is <= +inf; none is
+    <= -inf): such a split is replaced by the child it always takes."""
+    if math.isinf(thr):
+        return INT16_MAX + 1 if thr > 0 else INT16_MIN - 1
     return math.floor(thr) + 1
+
+
+def float_threshold_key(thr: float) -> int:
+    """The stored float threshold of a split ``x <= thr``: x goes left iff
+    key(x) < it, for every float32 x (NaN goes right)."""
+    if thr == math.inf:
+        return KEY_ABOVE_INF
+    return float32_key(float32_above(thr))
 
 
 # ---------------------------------------------------------------------------
@@ -159,10 +178,9 @@ def edge_rows(model: Any, X: Any, mode: str, n: int = 300, seed: int = 0) -> np.
     and its two neighbours. Returns rows of X's dtype (empty if no splits)."""
     rng = np.random.RandomState(seed)
     X = np.asarray(X)
-    est = getattr(model, "estimators_", None)
-    ests = [model] if est is None else list(np.ravel(est))
-    splits = [(int(f), float(t)) for e in ests
-              for f, t, c in zip(e.tree_.feature, e.tree_.threshold, e.tree_.children_left) if c != -1]
+    splits = [(int(f), float(t)) for st in _describe(model).trees
+              for f, t, c in zip(st.tree.feature, st.tree.threshold, st.tree.children_left)
+              if c != -1 and math.isfinite(t)]
     if not splits:
         return X[:0]
     rows = []
@@ -188,7 +206,7 @@ def edge_rows(model: Any, X: Any, mode: str, n: int = 300, seed: int = 0) -> np.
 
 @dataclass
 class _SourceTree:
-    tree: Any  # sklearn.tree._tree.Tree
+    tree: Any  # sklearn.tree._tree.Tree, or a _HistTree
     output: int  # output index, or ALL_OUTPUTS
     scale: float  # values-kind leaves are float32(scale * value)
 
@@ -215,6 +233,8 @@ def _sklearn_types() -> dict[str, type]:
         "etr": ensemble.ExtraTreesRegressor,
         "gbc": ensemble.GradientBoostingClassifier,
         "gbr": ensemble.GradientBoostingRegressor,
+        "hgbc": ensemble.HistGradientBoostingClassifier,
+        "hgbr": ensemble.HistGradientBoostingRegressor,
     }
 
 
@@ -226,6 +246,8 @@ def _describe(model: Any) -> _Ensemble:
     n_features = int(model.n_features_in_)
     if isinstance(model, (t["gbc"], t["gbr"])):
         return _describe_gb(model, n_features, isinstance(model, t["gbc"]))
+    if isinstance(model, (t["hgbc"], t["hgbr"])):
+        return _describe_hist_gb(model, n_features, isinstance(model, t["hgbc"]))
     if isinstance(model, (t["dtc"], t["dtr"])):
         estimators = [model]
     elif isinstance(model, (t["rfc"], t["rfr"], t["etc"], t["etr"])):
@@ -279,6 +301,67 @@ def _describe_gb(model: Any, n_features: int, classifier: bool) -> _Ensemble:
         _SourceTree(row[k].tree_, k, lr) for row in stages for k in range(n_classes)
     ]
     return _Ensemble(KIND_VALUES, COMBINE_SOFTMAX, n_features, n_classes, trees, raw0.copy())
+
+
+@dataclass
+class _HistTree:
+    """A HistGradientBoosting tree (a TreePredictor's node records) as the
+    arrays of scikit-learn's Tree that the converter reads: children -1 at
+    leaves, ``value`` of shape (n_nodes, 1, 1)."""
+
+    children_left: np.ndarray
+    children_right: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    value: np.ndarray
+
+
+def _hist_tree(predictor: Any) -> _HistTree:
+    nodes = predictor.nodes
+    leaf = nodes["is_leaf"].astype(bool)
+    if np.any(nodes["is_categorical"][~leaf]):
+        raise ValueError("HistGradientBoosting with categorical features is not supported")
+    return _HistTree(
+        children_left=np.where(leaf, -1, nodes["left"].astype(np.int64)),
+        children_right=np.where(leaf, -1, nodes["right"].astype(np.int64)),
+        feature=np.where(leaf, -2, nodes["feature_idx"].astype(np.int64)),
+        # sklearn: x <= num_threshold goes left (as float64, like Tree's
+        # thresholds); +inf splits NaN (right) from every number (left)
+        threshold=np.where(leaf, -2.0, nodes["num_threshold"].astype(np.float64)),
+        # leaf values already include the learning rate
+        value=nodes["value"].astype(np.float64).reshape(-1, 1, 1),
+    )
+
+
+# HistGradientBoostingRegressor losses whose prediction is the raw sum (identity
+# link); 'poisson' and 'gamma' take exp of it, which the format has no combine for.
+_HIST_IDENTITY_LOSSES = ("squared_error", "absolute_error", "quantile",
+                         "least_squares", "least_absolute_deviation")
+
+
+def _describe_hist_gb(model: Any, n_features: int, classifier: bool) -> _Ensemble:
+    """Trees of every iteration plus the baseline, with the loss's link:
+    logistic (binary), softmax (one tree per class and iteration) or sum."""
+    categorical = getattr(model, "is_categorical_", None)
+    # (newer scikit-learn's preprocessor for categories also reorders the features)
+    if (categorical is not None and np.any(categorical)) or \
+            getattr(model, "_preprocessor", None) is not None:
+        raise ValueError("HistGradientBoosting with categorical features is not supported")
+    raw0 = np.asarray(model._baseline_prediction, dtype=np.float64).reshape(-1)
+    iterations = model._predictors  # n_iter lists of n_trees_per_iteration_ predictors
+    if not classifier:
+        if model.loss not in _HIST_IDENTITY_LOSSES:
+            raise ValueError(f"loss {model.loss!r} is not supported (its prediction is exp of "
+                             "the tree sum; supported: squared_error, absolute_error, quantile)")
+        trees = [_SourceTree(_hist_tree(it[0]), 0, 1.0) for it in iterations]
+        return _Ensemble(KIND_VALUES, COMBINE_SUM, n_features, 1, trees, raw0)
+    n_classes = len(model.classes_)
+    if n_classes == 2:
+        trees = [_SourceTree(_hist_tree(it[0]), 1, 1.0) for it in iterations]
+        return _Ensemble(KIND_VALUES, COMBINE_LOGISTIC, n_features, 2, trees,
+                         np.array([0.0, raw0[0]]))
+    trees = [_SourceTree(_hist_tree(it[k]), k, 1.0) for it in iterations for k in range(n_classes)]
+    return _Ensemble(KIND_VALUES, COMBINE_SOFTMAX, n_features, n_classes, trees, raw0)
 
 
 # ---------------------------------------------------------------------------
@@ -476,7 +559,7 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
                 if int16:
                     threshold.append(int16_threshold(thr))
                 else:
-                    threshold.append(float32_key(float32_above(thr)))
+                    threshold.append(float_threshold_key(thr))
                 left.append(0)
                 right.append(0)
                 stack.append((int(cr[node]), ref, 1))

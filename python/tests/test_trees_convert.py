@@ -49,7 +49,9 @@ HEADER = "<4sBBBBHHIIIII"
 
 @functools.lru_cache(maxsize=None)
 def dataset(name: str, mode: str):
-    """(X_train, X_eval, y_train) with X_eval = all samples; int16 mode gives
+    """(X_train, X_eval, y_train) with X_eval = all samples; float mode gives
+    float32 arrays (what the device takes: HistGradientBoosting compares in
+    float64, so its decisions are the device's for float32 rows), int16 mode
     np.int16 arrays (digits as-is, others quantized with the helper)."""
     loaders = {
         "digits": datasets.load_digits, "iris": datasets.load_iris,
@@ -67,7 +69,7 @@ def dataset(name: str, mode: str):
             return Xtr.astype(np.int16), X.astype(np.int16), ytr
         scale, offset = fit_int16_scaling(Xtr)
         return quantize_int16(Xtr, scale, offset), quantize_int16(X, scale, offset), ytr
-    return Xtr, X, ytr
+    return Xtr.astype(np.float32), X.astype(np.float32), ytr
 
 
 def check_classifier(model, data: bytes, X: np.ndarray) -> None:
@@ -89,12 +91,14 @@ CLASSIFIERS = {
     "rf": lambda: ensemble.RandomForestClassifier(n_estimators=10, random_state=0),
     "et": lambda: ensemble.ExtraTreesClassifier(n_estimators=10, random_state=0),
     "gb": lambda: ensemble.GradientBoostingClassifier(n_estimators=10, random_state=0),
+    "hgb": lambda: ensemble.HistGradientBoostingClassifier(max_iter=10, random_state=0),
 }
 REGRESSORS = {
     "dt": lambda: tree.DecisionTreeRegressor(random_state=0),
     "rf": lambda: ensemble.RandomForestRegressor(n_estimators=10, random_state=0),
     "et": lambda: ensemble.ExtraTreesRegressor(n_estimators=10, random_state=0),
     "gb": lambda: ensemble.GradientBoostingRegressor(n_estimators=20, random_state=0),
+    "hgb": lambda: ensemble.HistGradientBoostingRegressor(max_iter=20, random_state=0),
 }
 
 
@@ -109,7 +113,7 @@ def test_classifier_matches_sklearn(name, kind, mode):
     assert info["size"] == len(data) and info["version"] == 2
     # digits are 0..16: every int16 threshold fits int8; the quantized sets use +-30000
     assert info["thresholds"] == {"float": "float", "int16": "int8" if name == "digits" else "int16"}[mode]
-    assert info["records"] == ("u8" if kind != "gb" else "float32")
+    assert info["records"] == ("float32" if kind in ("gb", "hgb") else "u8")
     check_classifier(model, data, X)
     check_classifier(model, data, trees.edge_rows(model, X, mode))
 
@@ -119,7 +123,7 @@ def test_classifier_matches_sklearn(name, kind, mode):
 @pytest.mark.parametrize("name", ["diabetes", "regression3"])
 def test_regressor_matches_sklearn(name, kind, mode):
     Xtr, X, ytr = dataset(name, mode)
-    if kind == "gb" and ytr.ndim > 1:
+    if kind in ("gb", "hgb") and ytr.ndim > 1:
         ytr = ytr[:, 1]  # sklearn's gradient boosting has a single output
     model = REGRESSORS[kind]().fit(Xtr, ytr)
     data = to_binary(model, thresholds=mode)
@@ -153,6 +157,49 @@ def test_gradient_boosting_regressor_losses(loss):
     Xtr, X, ytr = dataset("diabetes", "float")
     model = ensemble.GradientBoostingRegressor(n_estimators=15, loss=loss, random_state=0).fit(Xtr, ytr)
     check_regressor(model, to_binary(model), X)
+
+
+@pytest.mark.parametrize("params", [dict(loss="absolute_error"), dict(loss="quantile", quantile=0.8)])
+def test_hist_gradient_boosting_regressor_losses(params):
+    Xtr, X, ytr = dataset("diabetes", "float")
+    model = ensemble.HistGradientBoostingRegressor(max_iter=15, random_state=0, **params).fit(Xtr, ytr)
+    assert model_info(to_binary(model))["combine"] == "sum"
+    check_regressor(model, to_binary(model), X)
+
+
+@pytest.mark.parametrize("name", ["breast_cancer", "iris"])
+def test_hist_gradient_boosting_trained_with_missing_values(name):
+    """Trained on data with NaNs, HistGradientBoosting learns splits of NaN
+    from every number (threshold +inf): +inf goes left there and NaN right.
+    The converted model takes the same decisions for every row without NaN,
+    +inf included; a NaN input goes right at every split (documented)."""
+    X, y = {"breast_cancer": datasets.load_breast_cancer, "iris": datasets.load_iris}[name](return_X_y=True)
+    X = X.astype(np.float32)
+    X[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan
+    model = ensemble.HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    nodes = [p.nodes for it in model._predictors for p in it]
+    n_inf = sum(int(np.sum(np.isinf(n["num_threshold"]) & (n["is_leaf"] == 0))) for n in nodes)
+    assert n_inf > 0, "no split of NaN from the numbers: the test does not reach the +inf threshold"
+    data = to_binary(model, "float")
+    assert parse_model(data).threshold.tolist().count(trees.KEY_ABOVE_INF) == n_inf
+    check_classifier(model, data, np.where(np.isnan(X), np.float32(np.inf), X))
+    check_classifier(model, data, np.where(np.isnan(X), np.float32(-np.inf), X))
+    Xi = np.where(np.isnan(X), 0, np.round(X * 10)).astype(np.int16)  # int16: every split of NaN goes left
+    check_classifier(model, to_binary(model, "int16"), Xi)
+
+
+def test_hist_gradient_boosting_unsupported():
+    Xtr, X, ytr = dataset("diabetes", "float")
+    with pytest.raises(ValueError, match="poisson"):
+        to_binary(ensemble.HistGradientBoostingRegressor(max_iter=3, loss="poisson").fit(Xtr, ytr))
+    cat = np.zeros(Xtr.shape[1], dtype=bool)
+    cat[1] = True  # diabetes' sex column: two values
+    Xc = Xtr.copy()
+    Xc[:, 1] = Xc[:, 1] > 0
+    with pytest.raises(ValueError, match="categorical"):
+        to_binary(ensemble.HistGradientBoostingRegressor(max_iter=3, categorical_features=cat).fit(Xc, ytr))
+    with pytest.raises(ValueError):
+        to_csv(ensemble.HistGradientBoostingRegressor(max_iter=2).fit(Xtr, ytr))
 
 
 def test_float_model_accepts_int16_inputs():

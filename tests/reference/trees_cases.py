@@ -1,7 +1,7 @@
 """Reference models and outputs for tests/micropython/test_trees_*.py, from scikit-learn.
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
-boosting; classifiers and regressors) on scikit-learn's bundled data sets, in
+boosting, histogram gradient boosting; classifiers and regressors) on scikit-learn's bundled data sets, in
 both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
 thresholds, and scikit-learn's predict_proba / predict for them. Models are
@@ -47,6 +47,7 @@ def estimators(task, multi_output):
             "rf": ensemble.RandomForestClassifier(n_estimators=4, max_depth=5, random_state=1),
             "et": ensemble.ExtraTreesClassifier(n_estimators=4, max_depth=5, random_state=1),
             "gb": ensemble.GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=1),
+            "hgb": ensemble.HistGradientBoostingClassifier(max_iter=3, max_depth=2, random_state=1),
         }
     models = {
         "dt": tree.DecisionTreeRegressor(max_depth=5, random_state=1),
@@ -55,6 +56,7 @@ def estimators(task, multi_output):
     }
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=6, max_depth=2, random_state=1)
+        models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=6, max_depth=2, random_state=1)
     return models
 
 
@@ -124,10 +126,12 @@ def big_estimators(task, multi_output):
             "rf": ensemble.RandomForestClassifier(n_estimators=10, max_leaf_nodes=100, random_state=1),
             "et": ensemble.ExtraTreesClassifier(n_estimators=30, random_state=1),
             "gb": ensemble.GradientBoostingClassifier(n_estimators=15, random_state=1),
+            "hgb": ensemble.HistGradientBoostingClassifier(max_iter=15, random_state=1),
         }
     models = {"rf": ensemble.RandomForestRegressor(n_estimators=20, random_state=1)}
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=50, random_state=1)
+        models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=50, random_state=1)
     return models
 
 
@@ -209,7 +213,7 @@ def main(outdir):
                 group = "digits" if name == "digits" else task
                 data, case = model_case(blobs[group].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
                 cases[group].append(case)
-                if mode == "int16" and kind != "gb" and name != "digits" and not multi_output:
+                if mode == "int16" and kind not in ("gb", "hgb") and name != "digits" and not multi_output:
                     csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
             if name in ("iris", "wine"):
                 continue                # small data sets: the models above are full size
