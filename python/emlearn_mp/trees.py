@@ -4,10 +4,12 @@ The format is specified in ``docs/trees-format.md``; this module is its writer.
 Supported estimators: DecisionTreeClassifier/Regressor,
 RandomForestClassifier/Regressor, ExtraTreesClassifier/Regressor and
 GradientBoostingClassifier/Regressor (init estimator ``'zero'`` or the default
-prior-based Dummy estimator) and HistGradientBoostingClassifier/Regressor
-(numerical features; regression losses with the identity link). Regressors may
-have several outputs (except gradient boosting, which scikit-learn does not
-support for that).
+prior-based Dummy estimator), HistGradientBoostingClassifier/Regressor
+(numerical features; regression losses with the identity link) and
+IsolationForest (one output: the mean path length minus its value at the
+model's threshold, negative for outliers; see
+:func:`isolation_forest_constants`). Regressors may have several outputs
+(except gradient boosting, which scikit-learn does not support for that).
 
 Decisions are reproduced exactly: scikit-learn goes left iff
 ``float32(x) <= thr`` (thr a float64); the file says go left iff ``x < t``.
@@ -60,6 +62,7 @@ __all__ = [
     "float32_key",
     "int16_threshold",
     "float_threshold_key",
+    "isolation_forest_constants",
     "main",
 ]
 
@@ -206,7 +209,7 @@ def edge_rows(model: Any, X: Any, mode: str, n: int = 300, seed: int = 0) -> np.
 
 @dataclass
 class _SourceTree:
-    tree: Any  # sklearn.tree._tree.Tree, or a _HistTree
+    tree: Any  # sklearn.tree._tree.Tree, or a _TreeArrays
     output: int  # output index, or ALL_OUTPUTS
     scale: float  # values-kind leaves are float32(scale * value)
 
@@ -235,6 +238,7 @@ def _sklearn_types() -> dict[str, type]:
         "gbr": ensemble.GradientBoostingRegressor,
         "hgbc": ensemble.HistGradientBoostingClassifier,
         "hgbr": ensemble.HistGradientBoostingRegressor,
+        "iforest": ensemble.IsolationForest,
     }
 
 
@@ -248,6 +252,8 @@ def _describe(model: Any) -> _Ensemble:
         return _describe_gb(model, n_features, isinstance(model, t["gbc"]))
     if isinstance(model, (t["hgbc"], t["hgbr"])):
         return _describe_hist_gb(model, n_features, isinstance(model, t["hgbc"]))
+    if isinstance(model, t["iforest"]):
+        return _describe_iforest(model, n_features)
     if isinstance(model, (t["dtc"], t["dtr"])):
         estimators = [model]
     elif isinstance(model, (t["rfc"], t["rfr"], t["etc"], t["etr"])):
@@ -304,10 +310,10 @@ def _describe_gb(model: Any, n_features: int, classifier: bool) -> _Ensemble:
 
 
 @dataclass
-class _HistTree:
-    """A HistGradientBoosting tree (a TreePredictor's node records) as the
-    arrays of scikit-learn's Tree that the converter reads: children -1 at
-    leaves, ``value`` of shape (n_nodes, 1, 1)."""
+class _TreeArrays:
+    """A tree as the arrays of scikit-learn's Tree that the converter reads:
+    children -1 at leaves, ``value`` of shape (n_nodes, 1, 1). Made from
+    HistGradientBoosting's trees and IsolationForest's path lengths."""
 
     children_left: np.ndarray
     children_right: np.ndarray
@@ -316,12 +322,12 @@ class _HistTree:
     value: np.ndarray
 
 
-def _hist_tree(predictor: Any) -> _HistTree:
+def _hist_tree(predictor: Any) -> _TreeArrays:
     nodes = predictor.nodes
     leaf = nodes["is_leaf"].astype(bool)
     if np.any(nodes["is_categorical"][~leaf]):
         raise ValueError("HistGradientBoosting with categorical features is not supported")
-    return _HistTree(
+    return _TreeArrays(
         children_left=np.where(leaf, -1, nodes["left"].astype(np.int64)),
         children_right=np.where(leaf, -1, nodes["right"].astype(np.int64)),
         feature=np.where(leaf, -2, nodes["feature_idx"].astype(np.int64)),
@@ -331,6 +337,55 @@ def _hist_tree(predictor: Any) -> _HistTree:
         # leaf values already include the learning rate
         value=nodes["value"].astype(np.float64).reshape(-1, 1, 1),
     )
+
+
+def _isolation_tree(estimator: Any, features: np.ndarray | None) -> _TreeArrays:
+    """An isolation tree whose leaf values are scikit-learn's path lengths:
+    depth + c(training samples in the leaf). features maps the tree's feature
+    indices to the model's when the trees saw a subset of the features."""
+    from sklearn.ensemble._iforest import _average_path_length  # sklearn's own c(n)
+
+    t = estimator.tree_
+    cl = np.asarray(t.children_left, dtype=np.int64)
+    cr = np.asarray(t.children_right, dtype=np.int64)
+    depth = np.zeros(t.node_count)
+    for i in range(t.node_count):  # a node comes before its children
+        if cl[i] != -1:
+            depth[cl[i]] = depth[cr[i]] = depth[i] + 1
+    feature = np.asarray(t.feature, dtype=np.int64)
+    if features is not None:
+        feature = np.where(cl == -1, -2, np.asarray(features)[np.maximum(feature, 0)])
+    path = depth + _average_path_length(np.asarray(t.n_node_samples))
+    return _TreeArrays(cl, cr, feature, np.asarray(t.threshold, dtype=np.float64),
+                       path.reshape(-1, 1, 1))
+
+
+def isolation_forest_constants(model: Any) -> tuple[float, float]:
+    """(m0, c) of a fitted IsolationForest, for reading its converted output.
+
+    The converted model outputs ``out = m - m0``, m being the mean path length
+    of the row over the trees: negative exactly where scikit-learn's
+    ``predict`` says -1 (outlier), the sign of ``decision_function``. With c
+    the average path length of ``max_samples_`` samples,
+    ``score_samples = -2 ** (-(out + m0) / c)``, and ``decision_function`` is
+    that minus ``model.offset_``."""
+    from sklearn.ensemble._iforest import _average_path_length
+
+    c = float(_average_path_length([model.max_samples_])[0])
+    if c == 0.0:
+        raise ValueError("IsolationForest with max_samples 1: every score is -1, nothing to convert")
+    if not model.offset_ < 0:
+        raise ValueError(f"IsolationForest offset_ {model.offset_} is not negative")
+    return -c * math.log2(-float(model.offset_)), c
+
+
+def _describe_iforest(model: Any, n_features: int) -> _Ensemble:
+    m0, _ = isolation_forest_constants(model)
+    n = len(model.estimators_)
+    subset = model._max_features != n_features  # as scikit-learn decides to index X
+    trees = [_SourceTree(_isolation_tree(e, f if subset else None), 0, 1.0 / n)
+             for e, f in zip(model.estimators_, model.estimators_features_)]
+    return _Ensemble(KIND_VALUES, COMBINE_SUM, n_features, 1, trees, np.array([-m0]))
 
 
 # HistGradientBoostingRegressor losses whose prediction is the raw sum (identity
@@ -780,6 +835,10 @@ def _convert(args: argparse.Namespace) -> None:
     if hasattr(model, "classes_") and getattr(model, "n_outputs_", 1) == 1:
         # predict returns an index into these
         print("  classes: " + ", ".join(str(c) for c in model.classes_))
+    if isinstance(model, _sklearn_types()["iforest"]):
+        m0, c = isolation_forest_constants(model)
+        print(f"  output: mean path length - {m0!r}, < 0 for outliers; "
+              f"score_samples = -2 ** (-(output + {m0!r}) / {c!r})")
     if args.csv:
         # load_model reads thresholds with int(float(v)): float ones would be truncated
         text = to_csv(model, thresholds="int16")

@@ -188,6 +188,44 @@ def test_hist_gradient_boosting_trained_with_missing_values(name):
     check_classifier(model, to_binary(model, "int16"), Xi)
 
 
+ISOLATION_VARIANTS = [dict(), dict(max_features=0.5), dict(contamination=0.1, max_samples=64)]
+
+
+@pytest.mark.parametrize("mode", ["float", "int16"])
+@pytest.mark.parametrize("params", ISOLATION_VARIANTS, ids=["auto", "features", "contamination"])
+@pytest.mark.parametrize("name", ["breast_cancer", "diabetes", "digits"])
+def test_isolation_forest_matches_sklearn(name, params, mode):
+    """Output m - m0 < 0 exactly where predict says outlier (rows within float32
+    rounding of the threshold aside) and the documented formula gives back
+    score_samples; max_features < 1 checks that the trees' feature subsets map
+    to the model's features."""
+    Xtr, X, _ = dataset(name, mode)
+    model = ensemble.IsolationForest(n_estimators=30, random_state=0, **params).fit(Xtr)
+    m0, c = trees.isolation_forest_constants(model)
+    data = to_binary(model, thresholds=mode)
+    info = model_info(data)
+    assert info["combine"] == "sum" and info["n_outputs"] == 1
+    for rows in (X, trees.edge_rows(model, X, mode)):
+        out, cls = predict_binary(data, rows)
+        assert cls is None
+        out = out[:, 0].astype(np.float64)
+        np.testing.assert_allclose(-(2 ** (-(out + m0) / c)), model.score_samples(rows), rtol=0, atol=1e-6)
+        clear = np.abs(model.decision_function(rows)) > 1e-5
+        assert clear.mean() > 0.9
+        outlier = model.predict(rows) == -1
+        if rows is X:
+            assert 0 < outlier.sum() < len(rows)  # both kinds of rows are checked
+        np.testing.assert_array_equal((out < 0)[clear], outlier[clear])
+
+
+def test_isolation_forest_unsupported():
+    Xtr, X, _ = dataset("iris", "float")
+    with pytest.raises(ValueError, match="max_samples"):
+        to_binary(ensemble.IsolationForest(n_estimators=3, max_samples=1).fit(Xtr))
+    with pytest.raises(ValueError):
+        to_csv(ensemble.IsolationForest(n_estimators=3).fit(Xtr))
+
+
 def test_hist_gradient_boosting_unsupported():
     Xtr, X, ytr = dataset("diabetes", "float")
     with pytest.raises(ValueError, match="poisson"):

@@ -1,7 +1,8 @@
 """Reference models and outputs for tests/micropython/test_trees_*.py, from scikit-learn.
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
-boosting, histogram gradient boosting; classifiers and regressors) on scikit-learn's bundled data sets, in
+boosting, histogram gradient boosting; classifiers and regressors; isolation
+forests, whose output is a margin of the mean path length) on scikit-learn's bundled data sets, in
 both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
 thresholds, and scikit-learn's predict_proba / predict for them. Models are
@@ -57,7 +58,21 @@ def estimators(task, multi_output):
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=6, max_depth=2, random_state=1)
         models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=6, max_depth=2, random_state=1)
+    # unsupervised (fit ignores y); on the regression sets because its output is a value
+    models["iforest"] = ensemble.IsolationForest(n_estimators=5, max_samples=32, max_features=0.75,
+                                                 random_state=1)
     return models
+
+
+def outlier_margin(model, rows):
+    """An IsolationForest's converted output, m - m0, from scikit-learn's
+    score_samples (m: mean path length), checked against its predict."""
+    m0, c = trees.isolation_forest_constants(model)
+    margin = -c * np.log2(-model.score_samples(rows)) - m0
+    clear = np.abs(model.decision_function(rows)) > 1e-5
+    if not np.array_equal((margin < 0)[clear], (model.predict(rows) == -1)[clear]):
+        raise SystemExit("IsolationForest: margin sign differs from predict")
+    return margin, m0
 
 
 def check_reader(data, rows, expected, classes, scale, name):
@@ -132,6 +147,7 @@ def big_estimators(task, multi_output):
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=50, random_state=1)
         models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=50, random_state=1)
+    models["iforest"] = ensemble.IsolationForest(random_state=1)
     return models
 
 
@@ -153,15 +169,21 @@ def model_case(put, name, task, model, mode, rows, wide=None, row_type=None):
     sends the rows as the other input type than the model's thresholds are
     for: integer rows, so both types hold them exactly."""
     data = trees.to_binary(model, thresholds=mode, wide=wide)
+    # A value is a float32 sum of leaf values: rounding errors scale with the
+    # model's largest outputs, not with a result that is small by cancellation.
     if task == "cls":
         expected = model.predict_proba(rows).astype(np.float32)
         classes = np.searchsorted(model.classes_, model.predict(rows)).astype(np.int16)
+        scale = 0.0
+    elif isinstance(model, ensemble.IsolationForest):
+        margin, m0 = outlier_margin(model, rows)
+        expected = margin.astype(np.float32).reshape(len(rows), 1)
+        classes = np.full(len(rows), -1, dtype=np.int16)
+        scale = float(np.abs(expected).max()) + m0   # the sum starts at -m0
     else:
         expected = model.predict(rows).astype(np.float32).reshape(len(rows), -1)
         classes = np.full(len(rows), -1, dtype=np.int16)
-    # A value is a float32 sum of leaf values: rounding errors scale with the
-    # model's largest outputs, not with a result that is small by cancellation.
-    scale = 0.0 if task == "cls" else float(np.abs(expected).max())
+        scale = float(np.abs(expected).max())
     row_type = row_type or ("h" if mode == "int16" else "f")
     check_reader(data, rows, expected, classes, scale, name)
     return data, {
@@ -210,10 +232,12 @@ def main(outdir):
             for kind, model in estimators(task, multi_output).items():
                 model.fit(Xtr_m, ytr)
                 rows = np.concatenate([Xte_m[:N_ROWS], trees.edge_rows(model, Xte_m, mode, N_EDGE, seed=1)])
+                if kind == "iforest":   # and the test rows it finds most anomalous
+                    rows = np.concatenate([rows, Xte_m[np.argsort(model.score_samples(Xte_m))[:4]]])
                 group = "digits" if name == "digits" else task
                 data, case = model_case(blobs[group].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
                 cases[group].append(case)
-                if mode == "int16" and kind not in ("gb", "hgb") and name != "digits" and not multi_output:
+                if mode == "int16" and kind not in ("gb", "hgb", "iforest") and name != "digits" and not multi_output:
                     csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
             if name in ("iris", "wine"):
                 continue                # small data sets: the models above are full size
