@@ -18,6 +18,8 @@ Decisions are reproduced exactly: scikit-learn goes left iff
   int32 order key. Exact for every float32 (and int16) input. A threshold of
   +inf (HistGradientBoosting's split of NaN from all numbers) is stored as the
   key just above +inf's, so +inf goes left and NaN right, as in scikit-learn.
+  A NaN input goes right at every split, unless ``nan='exact'`` adds check
+  nodes that send it where scikit-learn does (see :func:`to_binary`).
 - ``thresholds='int16'``: t = floor(thr) + 1. Exact for every *integer* input;
   train on integer data (see :func:`fit_int16_scaling`/:func:`quantize_int16`).
   A split that no int16 value can take one way (t outside [-32768, 32767]) is
@@ -31,7 +33,7 @@ other leaf is a deduplicated, gcd-reduced record of u8 words, or u16 words
 
 Command line::
 
-    python3 -m emlearn_mp.trees convert model.pkl out.emlt [--csv out.csv] [--int16] [--wide]
+    python3 -m emlearn_mp.trees convert model.pkl out.emlt [--csv out.csv] [--int16] [--wide] [--exact-nan]
     python3 -m emlearn_mp.trees info out.emlt
 """
 
@@ -320,6 +322,7 @@ class _TreeArrays:
     feature: np.ndarray
     threshold: np.ndarray
     value: np.ndarray
+    missing_go_to_left: np.ndarray | None = None  # where scikit-learn sends NaN
 
 
 def _hist_tree(predictor: Any) -> _TreeArrays:
@@ -336,6 +339,7 @@ def _hist_tree(predictor: Any) -> _TreeArrays:
         threshold=np.where(leaf, -2.0, nodes["num_threshold"].astype(np.float64)),
         # leaf values already include the learning rate
         value=nodes["value"].astype(np.float64).reshape(-1, 1, 1),
+        missing_go_to_left=nodes["missing_go_to_left"].astype(bool),
     )
 
 
@@ -586,10 +590,15 @@ def _record_base(ens: _Ensemble, n_nodes: int) -> int:
     return n_nodes + (ens.n_outputs if ens.kind == KIND_CLASSES else 0)
 
 
-def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
+def _flatten(ens: _Ensemble, int16: bool, exact_nan: bool = False) -> _Flat:
     """Number the internal nodes in pre-order, tree after tree.
 
     Leaf refs are kept as (_PURE, class) / (_RECORD, offset) until n_nodes is known.
+    exact_nan (float thresholds): where scikit-learn sends NaN left, a check node
+    first sends NaN to the split's left child and numbers on to the split; the
+    left subtree is shared by the two. A check is left out where x[feature]
+    cannot be NaN any more (the path went through a split that sends NaN the
+    other way).
     """
     enc = _LeafEncoder(ens)
     feature: list[int] = []
@@ -597,34 +606,52 @@ def _flatten(ens: _Ensemble, int16: bool) -> _Flat:
     left: list[Any] = []
     right: list[Any] = []
     roots: list[Any] = []
+
+    def add_node(f: int, t: int) -> int:
+        feature.append(f)
+        threshold.append(t)
+        left.append(0)
+        right.append(0)
+        return len(feature) - 1
+
     for st in ens.trees:
         tree = st.tree
         cl, cr = tree.children_left, tree.children_right
-        stack: list[tuple[int, int, int]] = [(0, -1, 0)]  # node, parent, side
+        missing = getattr(tree, "missing_go_to_left", None) if exact_nan else None
+        # node, the (parent, side) refs to set to it (parent -1: the root), and
+        # the features known not to be NaN on the path to it
+        stack: list[tuple[int, tuple[tuple[int, int], ...], frozenset]] = [(0, ((-1, 0),), frozenset())]
         while stack:
-            node, parent, side = stack.pop()
+            node, links, numbers = stack.pop()
             node = _taken_child(tree, node, int16)
             ref: Any
             if cl[node] == -1:
                 ref = enc.leaf(st, node)
             else:
-                ref = len(feature)
+                f = int(tree.feature[node])
                 thr = float(tree.threshold[node])
-                feature.append(int(tree.feature[node]))
-                if int16:
-                    threshold.append(int16_threshold(thr))
+                t = int16_threshold(thr) if int16 else float_threshold_key(thr)
+                left_links: tuple[tuple[int, int], ...]
+                if missing is not None and missing[node] and f not in numbers:
+                    ref = add_node(f, KEY_ABOVE_INF)  # numbers left, NaN right
+                    split = add_node(f, t)
+                    left[ref] = split
+                    left_links, right_numbers = ((split, 0), (ref, 1)), numbers | {f}
+                    left_numbers = numbers
                 else:
-                    threshold.append(float_threshold_key(thr))
-                left.append(0)
-                right.append(0)
-                stack.append((int(cr[node]), ref, 1))
-                stack.append((int(cl[node]), ref, 0))  # popped first: pre-order
-            if parent < 0:
-                roots.append(ref)
-            elif side == 0:
-                left[parent] = ref
-            else:
-                right[parent] = ref
+                    ref = split = add_node(f, t)
+                    left_links, right_numbers = ((split, 0),), numbers
+                    # only numbers go left when NaN goes right
+                    left_numbers = numbers | {f} if missing is not None else numbers
+                stack.append((int(cr[node]), ((split, 1),), right_numbers))
+                stack.append((int(cl[node]), left_links, left_numbers))  # popped first: pre-order
+            for parent, side in links:
+                if parent < 0:
+                    roots.append(ref)
+                elif side == 0:
+                    left[parent] = ref
+                else:
+                    right[parent] = ref
     n_nodes = len(feature)
     record_base = _record_base(ens, n_nodes)
 
@@ -728,7 +755,8 @@ def _approximation_warning(flat: _Flat) -> str:
             f"{MAX_RECORD_SUM}, predict_proba is approximate (about 1e-5)")
 
 
-def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None) -> bytes:
+def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None,
+              nan: str = "right") -> bytes:
     """Serialize a fitted scikit-learn tree model (docs/trees-format.md, version 2).
 
     thresholds: ``'float'`` (exact for float32 inputs) or ``'int16'`` (exact
@@ -740,11 +768,21 @@ def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None
     sample_weight was used) or gcd-reduced counts summing to more than 65535.
     Those records hold counts scaled to sum <= 65535 (rounded to nearest,
     each >= 1), accurate to about 1e-5. Pure leaves are always exact.
+
+    nan: ``'right'`` sends a NaN input right at every split. ``'exact'``
+    (float thresholds) sends it where scikit-learn does, for models that
+    route missing values (HistGradientBoosting, and scikit-learn >= 1.3
+    trees): a check node before each split that sends NaN left, which makes
+    such models up to about 1.5 times as large and slow.
     """
     if thresholds not in ("float", "int16"):
         raise ValueError("thresholds must be 'float' or 'int16'")
+    if nan not in ("right", "exact"):
+        raise ValueError("nan must be 'right' or 'exact'")
+    if nan == "exact" and thresholds != "float":
+        raise ValueError("nan='exact' needs thresholds='float' (int16 inputs are never NaN)")
     ens = _describe(model)
-    flat = _flatten(ens, int16=(thresholds == "int16"))
+    flat = _flatten(ens, int16=(thresholds == "int16"), exact_nan=(nan == "exact"))
     if flat.approximated:
         warnings.warn(_approximation_warning(flat), stacklevel=2)
     use_wide = _choose_wide(ens, len(flat.feature), len(flat.pool), wide)
@@ -784,7 +822,7 @@ def _print_info(info: dict, prefix: str = "") -> None:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
-    """``convert model.pkl out.emlt [--csv out.csv] [--int16] [--wide]`` / ``info file``."""
+    """``convert model.pkl out.emlt [--csv out.csv] [--int16] [--wide] [--exact-nan]`` / ``info file``."""
     parser = argparse.ArgumentParser(prog="python3 -m emlearn_mp.trees", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     conv = sub.add_parser("convert", help="convert a pickled scikit-learn model")
@@ -795,6 +833,9 @@ def main(argv: Iterable[str] | None = None) -> int:
                       "emlearn_trees.load_model compares int16 inputs (train on integer data)")
     conv.add_argument("--int16", action="store_true", help="integer thresholds for integer inputs (int16, or int8 when every one fits)")
     conv.add_argument("--wide", action="store_true", help="force the WIDE layout")
+    conv.add_argument("--exact-nan", action="store_true",
+                      help="send NaN inputs where scikit-learn does (HistGradientBoosting; "
+                      "up to about 1.5 times the nodes), not always right")
     info = sub.add_parser("info", help="describe a binary (.emlt) or CSV model file")
     info.add_argument("file")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -827,7 +868,8 @@ def _info(path: str) -> None:
 def _convert(args: argparse.Namespace) -> None:
     model = _load_model(args.model)
     mode = "int16" if args.int16 else "float"
-    data = to_binary(model, thresholds=mode, wide=True if args.wide else None)
+    data = to_binary(model, thresholds=mode, wide=True if args.wide else None,
+                     nan="exact" if args.exact_nan else "right")
     with open(args.output, "wb") as f:
         f.write(data)
     print(f"wrote {args.output}")

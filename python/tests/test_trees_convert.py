@@ -172,7 +172,8 @@ def test_hist_gradient_boosting_trained_with_missing_values(name):
     """Trained on data with NaNs, HistGradientBoosting learns splits of NaN
     from every number (threshold +inf): +inf goes left there and NaN right.
     The converted model takes the same decisions for every row without NaN,
-    +inf included; a NaN input goes right at every split (documented)."""
+    +inf included; a NaN input goes right at every split (nan='right', the
+    default; nan='exact' is tested below)."""
     X, y = {"breast_cancer": datasets.load_breast_cancer, "iris": datasets.load_iris}[name](return_X_y=True)
     X = X.astype(np.float32)
     X[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan
@@ -224,6 +225,46 @@ def test_isolation_forest_unsupported():
         to_binary(ensemble.IsolationForest(n_estimators=3, max_samples=1).fit(Xtr))
     with pytest.raises(ValueError):
         to_csv(ensemble.IsolationForest(n_estimators=3).fit(Xtr))
+
+
+def with_missing(X: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+    X = np.array(X, dtype=np.float32)
+    X[np.random.RandomState(seed).rand(*X.shape) < fraction] = np.nan
+    return X
+
+
+@pytest.mark.parametrize("trained_with_nan", [False, True])
+@pytest.mark.parametrize("name", ["breast_cancer", "iris", "diabetes"])
+def test_nan_exact_routes_missing_values_as_sklearn(name, trained_with_nan):
+    """nan='exact': NaN inputs go where scikit-learn sends them (learned with
+    missing values in training, or to the larger child without), through check
+    nodes; nan='right' differs on those rows, so the rows test the routing."""
+    Xtr, X, ytr = dataset(name, "float")
+    classifier = name != "diabetes"
+    est = ensemble.HistGradientBoostingClassifier if classifier else ensemble.HistGradientBoostingRegressor
+    model = est(max_iter=15, random_state=0).fit(with_missing(Xtr) if trained_with_nan else Xtr, ytr)
+    rows = with_missing(X, seed=1)
+    check = check_classifier if classifier else check_regressor
+    exact, right = to_binary(model, nan="exact"), to_binary(model, nan="right")
+    check(model, exact, rows)
+    check(model, exact, X)
+    with pytest.raises(AssertionError):
+        check(model, right, rows)
+    n_exact, n_right = model_info(exact)["n_nodes"], model_info(right)["n_nodes"]
+    assert n_right < n_exact < 2 * n_right
+
+
+def test_nan_exact_options():
+    Xtr, X, ytr = dataset("iris", "float")
+    forest = ensemble.RandomForestClassifier(n_estimators=3, random_state=0).fit(Xtr, ytr)
+    # scikit-learn 1.2 trees do not route NaN: nothing to add
+    if not hasattr(forest.estimators_[0].tree_, "missing_go_to_left"):
+        assert to_binary(forest, nan="exact") == to_binary(forest)
+    hgb = ensemble.HistGradientBoostingClassifier(max_iter=3).fit(Xtr, ytr)
+    with pytest.raises(ValueError, match="float"):
+        to_binary(hgb, "int16", nan="exact")
+    with pytest.raises(ValueError, match="nan"):
+        to_binary(hgb, nan="left")
 
 
 def test_hist_gradient_boosting_unsupported():

@@ -8,7 +8,9 @@ data), writes the converted model, a few test rows and rows at its split
 thresholds, and scikit-learn's predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
 the full models'. Forests of wine and diabetes also go in the wide layout and
-with rows of the other input type (trees_layout.bin/.json).
+with rows of the other input type (trees_layout.bin/.json), and histogram
+gradient boosting gets rows with NaN values, converted with nan="exact"
+(trees_missing.bin/.json).
 
 Also writes the malformed-model corpus (trees_bad.bin/.json), and the same
 classifiers in emlearn's CSV format (trees_csv.bin/.json) with their expected
@@ -162,13 +164,14 @@ def input_modes(X, Xtr, Xte):
         yield "int16", trees.quantize_int16(Xtr, scale, offset), trees.quantize_int16(Xte, scale, offset)
 
 
-def model_case(put, name, task, model, mode, rows, wide=None, row_type=None):
+def model_case(put, name, task, model, mode, rows, wide=None, row_type=None, nan="right"):
     """A fitted model converted, its rows and scikit-learn's outputs, checked
     with the reference reader first; the arrays go to the blob via put.
     wide forces a layout (None: the converter's choice); row_type ("h" or "f")
     sends the rows as the other input type than the model's thresholds are
-    for: integer rows, so both types hold them exactly."""
-    data = trees.to_binary(model, thresholds=mode, wide=wide)
+    for: integer rows, so both types hold them exactly. nan: the converter's
+    NaN routing."""
+    data = trees.to_binary(model, thresholds=mode, wide=wide, nan=nan)
     # A value is a float32 sum of leaf values: rounding errors scale with the
     # model's largest outputs, not with a result that is small by cancellation.
     if task == "cls":
@@ -216,10 +219,31 @@ def layout_cases(put, name, task, X, y):
     return cases
 
 
+def missing_value_cases(put, sets):
+    """HistGradientBoosting with NaN inputs, converted with nan="exact": trained
+    with missing values (breast_cancer, which learns where NaN goes) and
+    without (diabetes, where scikit-learn sends NaN to the larger child);
+    test rows with a fifth of their values NaN."""
+    cases = []
+    for name, est, train_nan in (("breast_cancer", ensemble.HistGradientBoostingClassifier, True),
+                                 ("diabetes", ensemble.HistGradientBoostingRegressor, False)):
+        (X, y), task = sets[name]
+        X = np.asarray(X, dtype=np.float32)
+        rng = np.random.RandomState(4)
+        Xn = np.where(rng.rand(*X.shape) < 0.2, np.float32(np.nan), X)
+        Xtr, Xte, ytr, _ = train_test_split(Xn if train_nan else X, y, random_state=1)
+        _, Xte_nan, _, _ = train_test_split(Xn, y, random_state=1)
+        model = est(max_iter=4, max_depth=3, random_state=1).fit(Xtr, ytr)
+        rows = Xte_nan[:3 * N_ROWS]
+        cases.append(model_case(put, "%s-hgb-float-nan" % name, task, model, "float", rows, nan="exact")[1])
+    return cases
+
+
 def main(outdir):
     # Separate files (digits, other classifiers, regressors, layouts) so that a 140 kB
     # board holds one at a time; "big" is for the unix port only.
-    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob(), "layout": Blob()}
+    blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob(), "layout": Blob(),
+             "missing": Blob()}
     cases = {group: [] for group in blobs}
     csv_blob, csv_cases = Blob(), []
 
@@ -250,6 +274,7 @@ def main(outdir):
     for name in ("wine", "diabetes"):
         (X, y), task = sets[name]
         cases["layout"] += layout_cases(blobs["layout"].put, name, task, np.asarray(X, dtype=np.float64), y)
+    cases["missing"] = missing_value_cases(blobs["missing"].put, sets)
     for group in blobs:
         blobs[group].write(outdir, "trees_%s" % group, cases[group])
     csv_blob.write(outdir, "trees_csv", csv_cases)
