@@ -2,8 +2,8 @@
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
 boosting, histogram gradient boosting; classifiers and regressors; isolation
-forests, whose output is a margin of the mean path length) on scikit-learn's bundled data sets, in
-both threshold modes (float inputs, and int16 inputs on integer or quantized
+forests, whose output is a margin of the mean path length) on scikit-learn's
+bundled data sets, in both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
 thresholds, and scikit-learn's predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
@@ -229,19 +229,17 @@ def missing_value_cases(put, sets):
                                  ("diabetes", ensemble.HistGradientBoostingRegressor, False)):
         (X, y), task = sets[name]
         X = np.asarray(X, dtype=np.float32)
-        rng = np.random.RandomState(4)
-        Xn = np.where(rng.rand(*X.shape) < 0.2, np.float32(np.nan), X)
-        Xtr, Xte, ytr, _ = train_test_split(Xn if train_nan else X, y, random_state=1)
-        _, Xte_nan, _, _ = train_test_split(Xn, y, random_state=1)
-        model = est(max_iter=4, max_depth=3, random_state=1).fit(Xtr, ytr)
-        rows = Xte_nan[:3 * N_ROWS]
+        Xn = np.where(np.random.RandomState(4).rand(*X.shape) < 0.2, np.float32(np.nan), X)
+        train, test = train_test_split(np.arange(len(X)), random_state=1)
+        model = est(max_iter=4, max_depth=3, random_state=1).fit((Xn if train_nan else X)[train], y[train])
+        rows = Xn[test[:3 * N_ROWS]]
         cases.append(model_case(put, "%s-hgb-float-nan" % name, task, model, "float", rows, nan="exact")[1])
     return cases
 
 
 def main(outdir):
-    # Separate files (digits, other classifiers, regressors, layouts) so that a 140 kB
-    # board holds one at a time; "big" is for the unix port only.
+    # Separate files (digits, other classifiers, regressors, layouts, missing values)
+    # so that a 140 kB board holds one at a time; "big" is for the unix port only.
     blobs = {"digits": Blob(), "cls": Blob(), "reg": Blob(), "big": Blob(), "layout": Blob(),
              "missing": Blob()}
     cases = {group: [] for group in blobs}
