@@ -167,6 +167,12 @@ def test_hist_gradient_boosting_regressor_losses(params):
     check_regressor(model, to_binary(model), X)
 
 
+def with_missing(X: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+    X = np.array(X, dtype=np.float32)
+    X[np.random.RandomState(seed).rand(*X.shape) < fraction] = np.nan
+    return X
+
+
 @pytest.mark.parametrize("name", ["breast_cancer", "iris"])
 def test_hist_gradient_boosting_trained_with_missing_values(name):
     """Trained on data with NaNs, HistGradientBoosting learns splits of NaN
@@ -175,8 +181,7 @@ def test_hist_gradient_boosting_trained_with_missing_values(name):
     +inf included; a NaN input goes right at every split (nan='right', the
     default; nan='exact' is tested below)."""
     X, y = {"breast_cancer": datasets.load_breast_cancer, "iris": datasets.load_iris}[name](return_X_y=True)
-    X = X.astype(np.float32)
-    X[np.random.RandomState(0).rand(*X.shape) < 0.2] = np.nan
+    X = with_missing(X)
     model = ensemble.HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
     nodes = [p.nodes for it in model._predictors for p in it]
     n_inf = sum(int(np.sum(np.isinf(n["num_threshold"]) & (n["is_leaf"] == 0))) for n in nodes)
@@ -225,12 +230,6 @@ def test_isolation_forest_unsupported():
         to_binary(ensemble.IsolationForest(n_estimators=3, max_samples=1).fit(Xtr))
     with pytest.raises(ValueError):
         to_csv(ensemble.IsolationForest(n_estimators=3).fit(Xtr))
-
-
-def with_missing(X: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
-    X = np.array(X, dtype=np.float32)
-    X[np.random.RandomState(seed).rand(*X.shape) < fraction] = np.nan
-    return X
 
 
 @pytest.mark.parametrize("trained_with_nan", [False, True])
