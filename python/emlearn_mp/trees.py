@@ -636,13 +636,14 @@ def _flatten(ens: _Ensemble, int16: bool, exact_nan: bool = False) -> _Flat:
                     ref = add_node(f, KEY_ABOVE_INF)  # numbers left, NaN right
                     split = add_node(f, t)
                     left[ref] = split
-                    left_links, right_numbers = ((split, 0), (ref, 1)), numbers | {f}
-                    left_numbers = numbers
+                    left_links = ((split, 0), (ref, 1))  # NaN joins the split's left child
+                    left_numbers, right_numbers = numbers, numbers | {f}
                 else:
                     ref = split = add_node(f, t)
-                    left_links, right_numbers = ((split, 0),), numbers
-                    # only numbers go left when NaN goes right
+                    left_links = ((split, 0),)
+                    # with NaN routed (exact_nan), only numbers reach this left child
                     left_numbers = numbers | {f} if missing is not None else numbers
+                    right_numbers = numbers
                 stack.append((int(cr[node]), ((split, 1),), right_numbers))
                 stack.append((int(cl[node]), left_links, left_numbers))  # popped first: pre-order
             for parent, side in links:
