@@ -20,10 +20,11 @@ def read(f, offset, typecode, n):
 
 
 def close(got, expected, scale):
-    """Within float32 rounding of scikit-learn's output; scale is a
-    regressor's largest output (its values are float32 sums of leaves), 0
-    for classifiers. tests/reference/trees_cases.py checks its reader with
-    the same bound."""
+    """Within float32 rounding of scikit-learn's output; scale is the size
+    of the float32 sums of leaves behind a value (a regressor's largest
+    output; for an isolation forest also its starting value), 0 for
+    classifiers. tests/reference/trees_cases.py checks its reader with the
+    same bound."""
     return abs(got - expected) <= 1e-6 + 2e-6 * max(abs(expected), scale)
 
 
@@ -51,7 +52,7 @@ def check_cases(trees, name, classifiers_only=False):
         classes = read(f, case["classes"], "h", n_rows)
         assert model.outputs() == n_out, (case["name"], model.outputs(), n_out)
         out = array.array("f", bytes(4 * n_out))
-        scale = case["scale"]  # regressors: the largest output (float32 sums of leaves)
+        scale = case["scale"]  # values models: the size of their float32 sums (see close)
         for r in range(n_rows):
             row = rows[r * n_features:(r + 1) * n_features]
             got = model.predict(row, out)
