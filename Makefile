@@ -27,7 +27,7 @@ BUILD := $(TOP)/build
 STAMP := $(DEPS)/stamps
 
 # Debian packages the project needs (see README, "Set-up").
-PACKAGES := build-essential clang dpkg-dev python3-numpy python3-scipy python3-sklearn \
+PACKAGES := build-essential clang dpkg-dev python3-numpy python3-scipy python3-sklearn python3-xgboost \
 	python3-pytest python3-pyelftools python3-arpy python3-serial \
 	gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
 	picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
@@ -57,7 +57,9 @@ all: dist
 setup: $(STAMP)/packages $(DEPS)/bin/micropython $(FIRMWARES)
 
 packages: $(STAMP)/packages
-$(STAMP)/packages:
+# Checked again when this file changes, so a new entry in PACKAGES reaches
+# existing checkouts too (the check is one dpkg-query per package).
+$(STAMP)/packages: Makefile
 	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "setup: installing $$missing"; \

@@ -10,6 +10,8 @@ IsolationForest (one output: the mean path length minus its value at the
 model's threshold, negative for outliers; see
 :func:`isolation_forest_constants`). Regressors may have several outputs
 (except gradient boosting, which scikit-learn does not support for that).
+XGBoost's XGBClassifier/XGBRegressor and Booster models are converted too
+(:mod:`emlearn_mp.trees_xgboost` says which).
 
 Decisions are reproduced exactly: scikit-learn goes left iff
 ``float32(x) <= thr`` (thr a float64); the file says go left iff ``x < t``.
@@ -246,6 +248,10 @@ def _sklearn_types() -> dict[str, type]:
 
 def _describe(model: Any) -> _Ensemble:
     """Turn a fitted estimator into an :class:`_Ensemble` (raises on others)."""
+    from . import trees_xgboost  # imports xgboost only for its models
+
+    if trees_xgboost.is_xgboost(model):
+        return trees_xgboost.describe(model)
     t = _sklearn_types()
     if not hasattr(model, "n_features_in_"):
         raise ValueError(f"{type(model).__name__} is not fitted")
@@ -758,7 +764,7 @@ def _approximation_warning(flat: _Flat) -> str:
 
 def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None,
               nan: str = "right") -> bytes:
-    """Serialize a fitted scikit-learn tree model (docs/trees-format.md, version 2).
+    """Serialize a fitted scikit-learn or XGBoost tree model (docs/trees-format.md, version 2).
 
     thresholds: ``'float'`` (exact for float32 inputs) or ``'int16'`` (exact
     for integer inputs; stored as int8 when every threshold fits). wide: None
@@ -771,10 +777,11 @@ def to_binary(model: Any, thresholds: str = "float", *, wide: bool | None = None
     each >= 1), accurate to about 1e-5. Pure leaves are always exact.
 
     nan: ``'right'`` sends a NaN input right at every split. ``'exact'``
-    (float thresholds) sends it where scikit-learn does, for models that
-    route missing values (HistGradientBoosting, and scikit-learn >= 1.3
-    trees): a check node before each split that sends NaN left, which makes
-    such models up to about 1.5 times as large and slow.
+    (float thresholds) sends it where the model does, for models that
+    route missing values (HistGradientBoosting, scikit-learn >= 1.3 trees,
+    XGBoost, whose default side is often left): a check node before each
+    split that sends NaN left, which makes such models up to about twice
+    as large and slow (about 1.5 times for HistGradientBoosting).
     """
     if thresholds not in ("float", "int16"):
         raise ValueError("thresholds must be 'float' or 'int16'")
@@ -802,6 +809,13 @@ def to_csv(model: Any, thresholds: str = "int16") -> str:
 
 
 def _load_model(path: str) -> Any:
+    if path.endswith((".json", ".ubj")):  # XGBoost's own model files
+        import xgboost
+
+        try:
+            return xgboost.Booster(model_file=path)
+        except xgboost.core.XGBoostError as e:
+            raise ValueError(f"{path} is not an XGBoost model file ({e})") from e
     with open(path, "rb") as f:
         head = f.read(2)
     try:
@@ -826,8 +840,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     """``convert model.pkl out.emlt [--csv out.csv] [--int16] [--wide] [--exact-nan]`` / ``info file``."""
     parser = argparse.ArgumentParser(prog="python3 -m emlearn_mp.trees", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    conv = sub.add_parser("convert", help="convert a pickled scikit-learn model")
-    conv.add_argument("model", help="pickle (or joblib) file with a fitted estimator")
+    conv = sub.add_parser("convert", help="convert a pickled scikit-learn or XGBoost model")
+    conv.add_argument("model", help="pickle (or joblib) file with a fitted estimator, "
+                      "or an XGBoost model file (.json, .ubj)")
     conv.add_argument("output", help="binary model file to write (.emlt)")
     conv.add_argument("--csv", metavar="OUT_CSV",
                       help="also write emlearn's CSV format, always with integer thresholds: "
@@ -835,8 +850,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     conv.add_argument("--int16", action="store_true", help="integer thresholds for integer inputs (int16, or int8 when every one fits)")
     conv.add_argument("--wide", action="store_true", help="force the WIDE layout")
     conv.add_argument("--exact-nan", action="store_true",
-                      help="send NaN inputs where scikit-learn does (HistGradientBoosting; "
-                      "up to about 1.5 times the nodes), not always right")
+                      help="send NaN inputs where the model does (HistGradientBoosting, "
+                      "XGBoost; up to about twice the nodes), not always right")
     info = sub.add_parser("info", help="describe a binary (.emlt) or CSV model file")
     info.add_argument("file")
     args = parser.parse_args(list(argv) if argv is not None else None)

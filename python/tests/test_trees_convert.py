@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pytest
+import xgboost
 from sklearn import datasets, ensemble, tree
 from sklearn.model_selection import train_test_split
 
@@ -92,6 +93,7 @@ CLASSIFIERS = {
     "et": lambda: ensemble.ExtraTreesClassifier(n_estimators=10, random_state=0),
     "gb": lambda: ensemble.GradientBoostingClassifier(n_estimators=10, random_state=0),
     "hgb": lambda: ensemble.HistGradientBoostingClassifier(max_iter=10, random_state=0),
+    "xgb": lambda: xgboost.XGBClassifier(n_estimators=10, max_depth=4, random_state=0),
 }
 REGRESSORS = {
     "dt": lambda: tree.DecisionTreeRegressor(random_state=0),
@@ -99,6 +101,7 @@ REGRESSORS = {
     "et": lambda: ensemble.ExtraTreesRegressor(n_estimators=10, random_state=0),
     "gb": lambda: ensemble.GradientBoostingRegressor(n_estimators=20, random_state=0),
     "hgb": lambda: ensemble.HistGradientBoostingRegressor(max_iter=20, random_state=0),
+    "xgb": lambda: xgboost.XGBRegressor(n_estimators=20, max_depth=4, random_state=0),  # multi-output too
 }
 
 
@@ -113,7 +116,7 @@ def test_classifier_matches_sklearn(name, kind, mode):
     assert info["size"] == len(data) and info["version"] == 2
     # digits are 0..16: every int16 threshold fits int8; the quantized sets use +-30000
     assert info["thresholds"] == {"float": "float", "int16": "int8" if name == "digits" else "int16"}[mode]
-    assert info["records"] == ("float32" if kind in ("gb", "hgb") else "u8")
+    assert info["records"] == ("float32" if kind in ("gb", "hgb", "xgb") else "u8")
     check_classifier(model, data, X)
     check_classifier(model, data, trees.edge_rows(model, X, mode))
 
