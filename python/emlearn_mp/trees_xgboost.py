@@ -94,7 +94,8 @@ def _base_margin(objective: str, base_score: float) -> float:
 
 
 def describe(model: Any) -> _Ensemble:
-    """An XGBoost Booster or fitted XGBClassifier/XGBRegressor as an ensemble."""
+    """An XGBoost Booster or fitted scikit-learn wrapper (XGBClassifier,
+    XGBRegressor, XGBRFClassifier, XGBRFRegressor) as an ensemble."""
     booster, n_iterations = _booster(model)
     learner = json.loads(bytes(booster.save_raw(raw_format="json")))["learner"]
     objective = learner["objective"]["name"]

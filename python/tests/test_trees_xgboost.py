@@ -66,6 +66,19 @@ def test_classifier_variants(params, name):
     check_classifier(model, data, trees.edge_rows(model, X, "float"))
 
 
+@pytest.mark.parametrize("name", ["iris", "breast_cancer", "diabetes"])
+def test_random_forest_wrappers(name):
+    """XGBRFClassifier/XGBRFRegressor: one iteration of parallel trees."""
+    Xtr, X, ytr = dataset(name, "float")
+    est, check = ((xgboost.XGBRFRegressor, check_regressor) if name == "diabetes"
+                  else (xgboost.XGBRFClassifier, check_classifier))
+    model = est(n_estimators=8, max_depth=4, random_state=0).fit(Xtr, ytr)
+    data = to_binary(model)
+    assert model_info(data)["n_trees"] == 8 * (3 if name == "iris" else 1)
+    check(model, data, X)
+    check(model, data, trees.edge_rows(model, X, "float"))
+
+
 def test_early_stopping_uses_the_best_iteration():
     """The wrapper's predict stops at best_iteration; so does the file."""
     Xtr, X, ytr = dataset("breast_cancer", "float")
