@@ -1,6 +1,6 @@
 # emlearn_trees classifiers against scikit-learn on digits (64 features, 10 classes);
 # decision tree, random forest, extra trees, gradient boosting, histogram gradient
-# boosting; float and int16 inputs.
+# boosting; float and int16 inputs. (XGBoost on digits: test_trees_big.py.)
 # needs: trees_digits.bin trees_digits.json trees_check.py
 import emlearn_trees
 import emltest

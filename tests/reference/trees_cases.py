@@ -1,7 +1,8 @@
-"""Reference models and outputs for tests/micropython/test_trees_*.py, from scikit-learn.
+"""Reference models and outputs for tests/micropython/test_trees_*.py, from scikit-learn
+and XGBoost.
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
-boosting, histogram gradient boosting; classifiers and regressors; isolation
+boosting, histogram gradient boosting, XGBoost; classifiers and regressors; isolation
 forests, whose output is a margin of the mean path length) on scikit-learn's
 bundled data sets, in both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
@@ -9,8 +10,8 @@ thresholds, and scikit-learn's predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
 the full models'. Forests of wine and diabetes also go in the wide layout and
 with rows of the other input type (trees_layout.bin/.json), and histogram
-gradient boosting gets rows with NaN values, converted with nan="exact"
-(trees_missing.bin/.json).
+gradient boosting and XGBoost get rows with NaN values, converted with
+nan="exact" (trees_missing.bin/.json).
 
 Also writes the malformed-model corpus (trees_bad.bin/.json), and the same
 classifiers in emlearn's CSV format (trees_csv.bin/.json) with their expected
@@ -21,6 +22,7 @@ import os
 import sys
 
 import numpy as np
+import xgboost
 from sklearn import datasets, ensemble, tree
 from sklearn.model_selection import train_test_split
 
@@ -51,6 +53,7 @@ def estimators(task, multi_output):
             "et": ensemble.ExtraTreesClassifier(n_estimators=4, max_depth=5, random_state=1),
             "gb": ensemble.GradientBoostingClassifier(n_estimators=3, max_depth=2, random_state=1),
             "hgb": ensemble.HistGradientBoostingClassifier(max_iter=3, max_depth=2, random_state=1),
+            "xgb": xgboost.XGBClassifier(n_estimators=3, max_depth=2, random_state=1),
         }
     models = {
         "dt": tree.DecisionTreeRegressor(max_depth=5, random_state=1),
@@ -60,6 +63,8 @@ def estimators(task, multi_output):
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=6, max_depth=2, random_state=1)
         models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=6, max_depth=2, random_state=1)
+    # one tree per output and iteration for several outputs
+    models["xgb"] = xgboost.XGBRegressor(n_estimators=6, max_depth=2, random_state=1)
     # unsupervised (fit ignores y); on the regression sets because its output is a value
     models["iforest"] = ensemble.IsolationForest(n_estimators=5, max_samples=32, max_features=0.75,
                                                  random_state=1)
@@ -144,11 +149,13 @@ def big_estimators(task, multi_output):
             "et": ensemble.ExtraTreesClassifier(n_estimators=30, random_state=1),
             "gb": ensemble.GradientBoostingClassifier(n_estimators=15, random_state=1),
             "hgb": ensemble.HistGradientBoostingClassifier(max_iter=15, random_state=1),
+            "xgb": xgboost.XGBClassifier(n_estimators=15, max_depth=6, random_state=1),
         }
     models = {"rf": ensemble.RandomForestRegressor(n_estimators=20, random_state=1)}
     if not multi_output:
         models["gb"] = ensemble.GradientBoostingRegressor(n_estimators=50, random_state=1)
         models["hgb"] = ensemble.HistGradientBoostingRegressor(max_iter=50, random_state=1)
+    models["xgb"] = xgboost.XGBRegressor(n_estimators=50, max_depth=6, random_state=1)
     models["iforest"] = ensemble.IsolationForest(random_state=1)
     return models
 
@@ -220,20 +227,24 @@ def layout_cases(put, name, task, X, y):
 
 
 def missing_value_cases(put, sets):
-    """HistGradientBoosting with NaN inputs, converted with nan="exact": trained
-    with missing values (breast_cancer, which learns where NaN goes) and
-    without (diabetes, where scikit-learn sends NaN to the larger child);
-    test rows with a fifth of their values NaN."""
+    """Models that route NaN inputs, converted with nan="exact": histogram
+    gradient boosting and XGBoost, trained with missing values (breast_cancer,
+    which learns where NaN goes) and without (diabetes, where scikit-learn
+    sends NaN to the larger child and XGBoost left); test rows with a fifth of
+    their values NaN."""
     cases = []
-    for name, est, train_nan in (("breast_cancer", ensemble.HistGradientBoostingClassifier, True),
-                                 ("diabetes", ensemble.HistGradientBoostingRegressor, False)):
+    for name, kind, est, train_nan in (
+            ("breast_cancer", "hgb", ensemble.HistGradientBoostingClassifier(max_iter=4, max_depth=3, random_state=1), True),
+            ("diabetes", "hgb", ensemble.HistGradientBoostingRegressor(max_iter=4, max_depth=3, random_state=1), False),
+            ("breast_cancer", "xgb", xgboost.XGBClassifier(n_estimators=4, max_depth=3, random_state=1), True),
+            ("diabetes", "xgb", xgboost.XGBRegressor(n_estimators=4, max_depth=3, random_state=1), False)):
         (X, y), task = sets[name]
         X = np.asarray(X, dtype=np.float32)
         Xn = np.where(np.random.RandomState(4).rand(*X.shape) < 0.2, np.float32(np.nan), X)
         train, test = train_test_split(np.arange(len(X)), random_state=1)
-        model = est(max_iter=4, max_depth=3, random_state=1).fit((Xn if train_nan else X)[train], y[train])
+        model = est.fit((Xn if train_nan else X)[train], y[train])
         rows = Xn[test[:3 * N_ROWS]]
-        cases.append(model_case(put, "%s-hgb-float-nan" % name, task, model, "float", rows, nan="exact")[1])
+        cases.append(model_case(put, "%s-%s-float-nan" % (name, kind), task, model, "float", rows, nan="exact")[1])
     return cases
 
 
@@ -252,6 +263,11 @@ def main(outdir):
         multi_output = np.ndim(y) > 1
         for mode, Xtr_m, Xte_m in input_modes(X, Xtr, Xte):
             for kind, model in estimators(task, multi_output).items():
+                if name == "digits" and kind == "xgb":
+                    # a 140 kB board cannot hold the digits file with it; XGBoost's
+                    # softmax runs as gradient boosting's does (both on digits
+                    # here), and the digits XGBoost model is in trees_big
+                    continue
                 model.fit(Xtr_m, ytr)
                 rows = np.concatenate([Xte_m[:N_ROWS], trees.edge_rows(model, Xte_m, mode, N_EDGE, seed=1)])
                 if kind == "iforest":   # and the test rows it finds most anomalous
@@ -259,7 +275,7 @@ def main(outdir):
                 group = "digits" if name == "digits" else task
                 data, case = model_case(blobs[group].put, "%s-%s-%s" % (name, kind, mode), task, model, mode, rows)
                 cases[group].append(case)
-                if mode == "int16" and kind not in ("gb", "hgb", "iforest") and name != "digits" and not multi_output:
+                if mode == "int16" and kind not in ("gb", "hgb", "xgb", "iforest") and name != "digits" and not multi_output:
                     csv_cases.append(csv_case(csv_blob, model, data, rows, "%s-%s" % (name, kind)))
             if name in ("iris", "wine"):
                 continue                # small data sets: the models above are full size
