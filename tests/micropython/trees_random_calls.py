@@ -22,7 +22,7 @@ KIND_VALUES = 1  # header byte 5: regression and gradient boosting models
 
 # Case files of tests/reference/trees_cases.py small enough for a board: random
 # forest classifiers and regressors in both layouts and threshold types, fed rows
-# of either input type, and histogram gradient boosting with NaN checks.
+# of either input type, and histogram gradient boosting and XGBoost with NaN checks.
 CASE_FILES = ("trees_layout", "trees_missing")
 
 XOR_CSV = "f,2\nc,2\nl,0\nl,1\nr,0\nn,0,16384,1,2\nn,1,16384,-1,-2\nn,1,16384,-2,-1\n"

@@ -6,7 +6,7 @@ boosting, histogram gradient boosting, XGBoost; classifiers and regressors; isol
 forests, whose output is a margin of the mean path length) on scikit-learn's
 bundled data sets, in both threshold modes (float inputs, and int16 inputs on integer or quantized
 data), writes the converted model, a few test rows and rows at its split
-thresholds, and scikit-learn's predict_proba / predict for them. Models are
+thresholds, and the model's own predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
 the full models'. Forests of wine and diabetes also go in the wide layout and
 with rows of the other input type (trees_layout.bin/.json), and histogram
