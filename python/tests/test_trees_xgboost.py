@@ -6,6 +6,7 @@ are the options that change how a model is read."""
 
 from __future__ import annotations
 
+import json
 import pickle
 
 import numpy as np
@@ -167,3 +168,22 @@ def test_unsupported():
         to_binary(booster)
     with pytest.raises(ValueError):
         trees.to_csv(xgboost.XGBClassifier(n_estimators=2).fit(Xtr, ytr))
+
+
+def test_leaf_only_and_pruned_trees():
+    """Trees without a split (the root a leaf), and trees pruned after
+    training, whose arrays keep deleted nodes that no path reaches."""
+    Xtr, X, ytr = dataset("diabetes", "float")
+    model = xgboost.XGBRegressor(n_estimators=3, gamma=1e12).fit(Xtr, ytr)
+    data = to_binary(model)
+    assert model_info(data)["n_nodes"] == 0
+    check_regressor(model, data, X)
+    train = xgboost.DMatrix(Xtr, label=ytr)
+    grown = xgboost.train(dict(max_depth=6), train, 5)
+    pruned = xgboost.train(dict(process_type="update", updater="prune", gamma=2000.0, max_depth=6),
+                           train, 5, xgb_model=grown)
+    trees_json = json.loads(bytes(pruned.save_raw(raw_format="json")))["learner"]["gradient_booster"]["model"]["trees"]
+    assert all(int(t["tree_param"]["num_deleted"]) > 0 for t in trees_json)
+    data = to_binary(pruned)
+    assert 0 < model_info(data)["n_nodes"] < model_info(to_binary(grown))["n_nodes"]
+    check_booster_margin(pruned, data, X, 1)
