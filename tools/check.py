@@ -125,7 +125,7 @@ def micropython_tests(targets, only):
     no_shared = set()
     with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         for target, name, got, note in pool.map(lambda job: run_micropython(*job), jobs):
-            print("%-14s %-28s %d passed, %d failed%s" % (target, name, got[0], got[1],
+            print("%-14s %-32s %d passed, %d failed%s" % (target, name, got[0], got[1],
                                                           "" if note is None else "\n" + note.rstrip()))
             per_target[target][0] += got[0]
             per_target[target][1] += got[1]
