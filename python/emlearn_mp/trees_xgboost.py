@@ -83,6 +83,17 @@ def _tree(t: dict) -> _TreeArrays:
     )
 
 
+def _base_scores(text: str, n_outputs: int) -> list[float]:
+    """learner_model_param's base_score: "5E-1" (XGBoost 1.x), or a list
+    "[5E-1]" / "[1E0,2E0]" (newer XGBoost, one per target), as n_outputs values."""
+    values = [float(v) for v in text.strip("[]").split(",")]
+    if len(values) == 1:
+        return values * n_outputs
+    if len(values) != n_outputs:
+        raise ValueError(f"base_score {text} does not have {n_outputs} values")
+    return values
+
+
 def _base_margin(objective: str, base_score: float) -> float:
     """XGBoost's starting margin: base_score through the objective's inverse link."""
     if objective == "binary:logistic":
@@ -116,21 +127,21 @@ def describe(model: Any) -> _Ensemble:
         per_iteration = n_groups * int(model_json["gbtree_model_param"]["num_parallel_tree"])
         trees, groups = trees[:n_iterations * per_iteration], groups[:n_iterations * per_iteration]
     n_features = int(params["num_feature"])
-    base = _base_margin(objective, float(params["base_score"]))
+    n_targets = max(int(params["num_target"]), 1)
+    base = [_base_margin(objective, b) for b in _base_scores(params["base_score"], n_targets)]
 
     def source(i: int, output: int) -> _SourceTree:
         return _SourceTree(_tree(trees[i]), output, 1.0 if weights is None else weights[i])
 
     if objective == "binary:logistic":
         return _Ensemble(KIND_VALUES, COMBINE_LOGISTIC, n_features, 2,
-                         [source(i, 1) for i in range(len(trees))], np.array([0.0, base]))
+                         [source(i, 1) for i in range(len(trees))], np.array([0.0, base[0]]))
     if objective in CLASSIFIER_OBJECTIVES:
         n_classes = int(params["num_class"])
         return _Ensemble(KIND_VALUES, COMBINE_SOFTMAX, n_features, n_classes,
-                         [source(i, g) for i, g in enumerate(groups)], np.full(n_classes, base))
+                         [source(i, g) for i, g in enumerate(groups)], np.full(n_classes, base[0]))
     if objective in IDENTITY_OBJECTIVES:
-        n_targets = max(int(params["num_target"]), 1)
         return _Ensemble(KIND_VALUES, COMBINE_SUM, n_features, n_targets,
-                         [source(i, g) for i, g in enumerate(groups)], np.full(n_targets, base))
+                         [source(i, g) for i, g in enumerate(groups)], np.array(base))
     raise ValueError(f"objective {objective!r} is not supported (supported: "
                      + ", ".join(CLASSIFIER_OBJECTIVES + IDENTITY_OBJECTIVES) + ")")

@@ -14,7 +14,7 @@ import pytest
 import xgboost
 from sklearn import datasets
 
-from emlearn_mp import trees
+from emlearn_mp import trees, trees_xgboost
 from emlearn_mp.trees import to_binary
 from emlearn_mp.trees_reader import model_info, predict_binary
 
@@ -187,3 +187,13 @@ def test_leaf_only_and_pruned_trees():
     data = to_binary(pruned)
     assert 0 < model_info(data)["n_nodes"] < model_info(to_binary(grown))["n_nodes"]
     check_booster_margin(pruned, data, X, 1)
+
+
+def test_base_score_forms():
+    """XGBoost 1.x writes base_score as one number; newer versions as a list,
+    one value per target."""
+    assert trees_xgboost._base_scores("5E-1", 3) == [0.5, 0.5, 0.5]
+    assert trees_xgboost._base_scores("[5E-1]", 2) == [0.5, 0.5]
+    assert trees_xgboost._base_scores("[1E0,-2.5E0]", 2) == [1.0, -2.5]
+    with pytest.raises(ValueError):
+        trees_xgboost._base_scores("[1E0,2E0]", 3)
