@@ -39,8 +39,9 @@ CLASSIFIER_OBJECTIVES = ("binary:logistic", "multi:softprob", "multi:softmax")
 
 
 def is_xgboost(model: Any) -> bool:
-    """Whether model is an XGBoost Booster or scikit-learn wrapper (without importing xgboost)."""
-    return type(model).__module__.split(".")[0] == "xgboost"
+    """Whether model is an XGBoost Booster or scikit-learn wrapper, or of a
+    subclass of one (without importing xgboost)."""
+    return any(c.__module__.split(".")[0] == "xgboost" for c in type(model).__mro__)
 
 
 def _booster(model: Any) -> tuple[Any, int | None]:
@@ -54,9 +55,11 @@ def _booster(model: Any) -> tuple[Any, int | None]:
     missing = getattr(model, "missing", np.nan)
     if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
         raise ValueError(f"missing={missing!r}: the device treats only NaN as missing")
+    from sklearn.exceptions import NotFittedError  # what the wrapper raises
+
     try:
         booster = model.get_booster()
-    except Exception as e:  # xgboost raises its own NotFittedError
+    except NotFittedError as e:
         raise ValueError(f"{type(model).__name__} is not fitted") from e
     # as the wrapper's predict: up to the best iteration when it knows one
     best = getattr(model, "best_iteration", None)

@@ -158,6 +158,12 @@ def test_unsupported():
             to_binary(model)
     with pytest.raises(ValueError, match="not fitted"):
         to_binary(xgboost.XGBClassifier())
+
+    class Subclassed(xgboost.XGBClassifier):  # a user's own class: still XGBoost
+        pass
+
+    with pytest.raises(ValueError, match="Subclassed is not fitted"):
+        to_binary(Subclassed())
     with pytest.raises(ValueError, match="only NaN"):
         to_binary(xgboost.XGBClassifier(n_estimators=2, missing=0.0).fit(Xtr, ytr))
     # categorical splits (the native interface takes feature types without pandas)
