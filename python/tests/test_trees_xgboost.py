@@ -12,7 +12,6 @@ import pickle
 import numpy as np
 import pytest
 import xgboost
-from sklearn import datasets
 
 from emlearn_mp import trees, trees_xgboost
 from emlearn_mp.trees import to_binary
