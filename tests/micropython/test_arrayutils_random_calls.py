@@ -1,0 +1,97 @@
+# emlearn_arrayutils under seeded random calls: arrays of every typecode and length,
+# memoryviews, bytes, numbers of every kind (big ints, NaN, inf) as positional and
+# keyword arguments. A call may only succeed or raise TypeError, ValueError or
+# OverflowError (a big int as start or stride), and never write past its outputs,
+# which are often the front of a larger array whose rest is checked after the call.
+# (test_arrayutils.py checks each refusal's message and the results.)
+import array
+import gc
+import random
+import emlearn_arrayutils as au
+import emltest
+
+REFUSALS = (TypeError, ValueError, OverflowError)
+GUARD = 77
+
+
+def pick(seq):
+    return seq[random.getrandbits(16) % len(seq)]
+
+
+def number():
+    return pick((0, 1, -1, 2, 3, 7, 255, 65536, 2 ** 31, -2 ** 31, 2 ** 64 + 1, -2 ** 70, 0.5,
+                 -0.0, float("nan"), float("inf"), float("-inf"), 1e38, None, "x", True))
+
+
+def some_array():
+    typecode = pick("fhbBiH")
+    n = pick((0, 1, 2, 3, 5, 7, 13, 16))
+    if typecode == "f":
+        return array.array("f", [pick((0.0, 1.0, -1.0, 1e30, float("nan"), float("inf"))) for _ in range(n)])
+    return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
+
+
+def anything():
+    r = random.getrandbits(3)
+    if r < 3:
+        return some_array()
+    if r == 3:
+        return memoryview(some_array())[random.getrandbits(1):]
+    if r == 4:
+        return bytes(random.getrandbits(5))
+    return number()
+
+
+def guarded_outputs(n):
+    """(outputs, the array they are the front of): an array('f') or ('h')
+    of n values followed by guards."""
+    room = array.array(pick("fh"), [GUARD] * (n + 4))
+    return memoryview(room)[:n], room
+
+
+def call_linear_map(outputs, n):
+    if random.getrandbits(1):
+        typecode = pick("fh")
+        inputs = array.array(typecode, [random.getrandbits(7) for _ in range(n)])
+    else:
+        inputs = anything()
+    args = [inputs, outputs, number(), number(), number(), number()]
+    if not random.getrandbits(3):
+        args = args[:random.getrandbits(3)]
+    au.linear_map(*args)
+
+
+def call_int16_from_bytes(outputs, n):
+    data = pick((bytes(random.getrandbits(6)), bytearray(random.getrandbits(6)), anything()))
+    kw = {}
+    for name in ("start", "stride", "big_endian", "scale", "offset"):
+        if random.getrandbits(1):
+            kw[name] = number() if name in ("scale", "offset") else pick(
+                (0, 1, 2, 3, -1, 7, 2 ** 31, 2 ** 64 + 1, -2 ** 70, 1.5, float("nan"), None, True))
+    au.int16_from_bytes(data, outputs, **kw)
+
+
+def test_random_calls():
+    random.seed(3)
+    succeeded = refused = 0
+    unexpected = []
+    for i in range(1500):
+        n = random.getrandbits(4)
+        outputs, room = guarded_outputs(n)
+        call = call_linear_map if random.getrandbits(1) else call_int16_from_bytes
+        try:
+            call(outputs if random.getrandbits(3) else anything(), n)
+            succeeded += 1
+        except REFUSALS:
+            refused += 1
+        except Exception as e:
+            unexpected.append((i, type(e).__name__, str(e)))
+        for k in range(n, len(room)):
+            assert room[k] == GUARD, (i, call, "wrote past the outputs")
+        if i % 64 == 63:
+            gc.collect()
+    assert not unexpected, unexpected[:3]
+    assert succeeded > 100 and refused > 300, (succeeded, refused)
+
+
+emltest.main(globals())
