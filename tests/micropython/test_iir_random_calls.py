@@ -1,0 +1,92 @@
+# emlearn_iir under seeded random calls: coefficient arrays of every typecode and length
+# (and non-finite or a0 != 1 values), samples of every typecode, memoryviews, numbers,
+# filters kept alive across other calls' failures. A call may only succeed or raise
+# TypeError, ValueError or MemoryError, must never write past the samples it was given
+# (often the front of a larger array whose rest is checked), and a reference filter
+# must keep giving the same output. (test_iir.py checks each refusal and the results.)
+import array
+import gc
+import random
+import emlearn_iir
+import emltest
+
+REFUSALS = (TypeError, ValueError, MemoryError)
+GUARD = 77
+SECTION = [0.2, 0.4, 0.2, 1.0, -0.5, 0.1]  # b0, b1, b2, a0, a1, a2
+
+
+def pick(seq):
+    return seq[random.getrandbits(16) % len(seq)]
+
+
+def some_array():
+    typecode = pick("fhbBiH")
+    n = pick((0, 1, 2, 5, 6, 7, 12, 13, 18))
+    if typecode == "f":
+        return array.array("f", [pick((0.0, 1.0, -1.0, 0.5, 1e30, float("nan"), float("inf")))
+                                 for _ in range(n)])
+    return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
+
+
+def anything():
+    r = random.getrandbits(3)
+    if r < 4:
+        return some_array()
+    if r == 4:
+        return memoryview(some_array())[random.getrandbits(1):]
+    return pick((0, -1, 2 ** 64, 1.5, float("nan"), None, "x", b"", bytearray(8)))
+
+
+def coefficients():
+    """Mostly valid sections, sometimes with one value spoiled or cut short."""
+    values = []
+    for _ in range(1 + random.getrandbits(2)):
+        values += [v * (0.5 + random.random()) if k != 3 else v for k, v in enumerate(SECTION)]
+    if not random.getrandbits(2):
+        values[random.getrandbits(8) % len(values)] = pick((float("nan"), float("inf"), 2.0, 0.0))
+    if not random.getrandbits(2):
+        values = values[:random.getrandbits(8) % (len(values) + 1)]
+    return array.array("f", values)
+
+
+def reference_output(f):
+    f.reset()
+    x = array.array("f", [1.0, 0.0, 0.0, -2.0, 0.5])
+    f.run(x)
+    return list(x)
+
+
+def test_random_calls():
+    random.seed(4)
+    reference = emlearn_iir.new(array.array("f", SECTION))
+    expected = reference_output(reference)
+    filters = []
+    succeeded = refused = 0
+    unexpected = []
+    for i in range(1500):
+        n = random.getrandbits(4)
+        room = array.array(pick("fh"), [GUARD] * (n + 4))
+        try:
+            op = random.getrandbits(2)
+            if op == 0 or not filters:
+                filters.append(emlearn_iir.new(coefficients() if random.getrandbits(2) else anything()))
+            elif op == 1 and not random.getrandbits(2):
+                pick(filters).reset()
+            else:
+                pick(filters).run(memoryview(room)[:n] if random.getrandbits(2) else anything())
+            succeeded += 1
+        except REFUSALS:
+            refused += 1
+        except Exception as e:
+            unexpected.append((i, type(e).__name__, str(e)))
+        for k in range(n, len(room)):
+            assert room[k] == GUARD, (i, "run wrote past its samples")
+        del filters[:-6]
+        if i % 64 == 63:
+            gc.collect()
+            assert reference_output(reference) == expected, (i, "reference filter changed")
+    assert not unexpected, unexpected[:3]
+    assert succeeded > 300 and refused > 300, (succeeded, refused)
+
+
+emltest.main(globals())
