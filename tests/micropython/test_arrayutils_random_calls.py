@@ -4,42 +4,16 @@
 # OverflowError (a big int as start or stride), and never write past its outputs,
 # which are often the front of a larger array whose rest is checked after the call.
 # (test_arrayutils.py checks each refusal's message and the results.)
+# needs: random_args.py
 import array
 import gc
 import random
 import emlearn_arrayutils as au
 import emltest
+from random_args import anything, number, pick
 
 REFUSALS = (TypeError, ValueError, OverflowError)
 GUARD = 77
-
-
-def pick(seq):
-    return seq[random.getrandbits(16) % len(seq)]
-
-
-def number():
-    return pick((0, 1, -1, 2, 3, 7, 255, 65536, 2 ** 31, -2 ** 31, 2 ** 64 + 1, -2 ** 70, 0.5,
-                 -0.0, float("nan"), float("inf"), float("-inf"), 1e38, None, "x", True))
-
-
-def some_array():
-    typecode = pick("fhbBiH")
-    n = pick((0, 1, 2, 3, 5, 7, 13, 16))
-    if typecode == "f":
-        return array.array("f", [pick((0.0, 1.0, -1.0, 1e30, float("nan"), float("inf"))) for _ in range(n)])
-    return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
-
-
-def anything():
-    r = random.getrandbits(3)
-    if r < 3:
-        return some_array()
-    if r == 3:
-        return memoryview(some_array())[random.getrandbits(1):]
-    if r == 4:
-        return bytes(random.getrandbits(5))
-    return number()
 
 
 def guarded_outputs(n):
@@ -51,8 +25,7 @@ def guarded_outputs(n):
 
 def call_linear_map(outputs, n):
     if random.getrandbits(1):
-        typecode = pick("fh")
-        inputs = array.array(typecode, [random.getrandbits(7) for _ in range(n)])
+        inputs = array.array(pick("fh"), [random.getrandbits(7) for _ in range(n)])
     else:
         inputs = anything()
     args = [inputs, outputs, number(), number(), number(), number()]

@@ -4,37 +4,17 @@
 # TypeError, ValueError or MemoryError, must never write past the samples it was given
 # (often the front of a larger array whose rest is checked), and a reference filter
 # must keep giving the same output. (test_iir.py checks each refusal and the results.)
+# needs: random_args.py
 import array
 import gc
 import random
 import emlearn_iir
 import emltest
+from random_args import anything, pick
 
 REFUSALS = (TypeError, ValueError, MemoryError)
 GUARD = 77
 SECTION = [0.2, 0.4, 0.2, 1.0, -0.5, 0.1]  # b0, b1, b2, a0, a1, a2
-
-
-def pick(seq):
-    return seq[random.getrandbits(16) % len(seq)]
-
-
-def some_array():
-    typecode = pick("fhbBiH")
-    n = pick((0, 1, 2, 5, 6, 7, 12, 13, 18))
-    if typecode == "f":
-        return array.array("f", [pick((0.0, 1.0, -1.0, 0.5, 1e30, float("nan"), float("inf")))
-                                 for _ in range(n)])
-    return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
-
-
-def anything():
-    r = random.getrandbits(3)
-    if r < 4:
-        return some_array()
-    if r == 4:
-        return memoryview(some_array())[random.getrandbits(1):]
-    return pick((0, -1, 2 ** 64, 1.5, float("nan"), None, "x", b"", bytearray(8)))
 
 
 def coefficients():

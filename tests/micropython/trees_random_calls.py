@@ -15,6 +15,7 @@ import gc
 import io
 import json
 import random
+from random_args import anything, chance, number, pick
 
 REFUSALS = (TypeError, ValueError, MemoryError, OSError)
 GUARD = 12345  # fills the room after outputs (exact as int16 and float)
@@ -55,29 +56,10 @@ class Caller:
         self.refused = 0
         self.succeeded = 0
 
-    def pick(self, seq):
-        return seq[random.getrandbits(16) % len(seq)]
-
-    def chance(self, percent):
-        return random.getrandbits(7) % 100 < percent
-
-    def number(self):
-        return self.pick((0, 1, -1, 2, 3, 4, 64, 255, 256, 32767, 32768, 65535, 65536,
-                          2 ** 31 - 1, 2 ** 31, -2 ** 31, 2 ** 64 + 1, -2 ** 70,
-                          random.getrandbits(16) - 32768))
-
-    def array(self):
-        typecode = self.pick("hfbBiIH")
-        n = self.pick((0, 1, 2, 3, 4, 5, 8, 10, 13, 30, 64))
-        if typecode == "f":
-            return array.array("f", [self.pick((0.0, 1.5, -2.5, 1e30, -1e30, float("nan"),
-                                                float("inf"), float("-inf"))) for _ in range(n)])
-        return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
-
     def damaged(self):
         """A valid model with a few bytes changed, cut or added, as bytes
         (used in place), bytearray (copied) or memoryview (aligned or not)."""
-        b = bytearray(self.pick(self.files)[0])
+        b = bytearray(pick(self.files)[0])
         for _ in range(random.getrandbits(2)):
             op = random.getrandbits(2)
             if op == 0:
@@ -101,34 +83,24 @@ class Caller:
         return memoryview(bytes(b))
 
     def anything(self):
-        r = random.getrandbits(4)
-        if r < 4:
-            return self.number()
-        if r < 8:
-            return self.array()
-        if r == 8:
-            return memoryview(self.array())
-        if r == 9:
-            return self.damaged()
-        if r == 10:
-            return bytearray(random.getrandbits(6))
-        if r == 11 and self.models:
-            return self.pick(self.models)
-        return self.pick((None, 1.5, float("nan"), "", "no such file", b"", (), [1.0, 2.0], {}))
+        """Any argument of random_args, a damaged model or a model object."""
+        if self.models and chance(10):
+            return pick(self.models)
+        return self.damaged() if chance(10) else anything()
 
     def csv(self):
         """XOR_CSV with some fields replaced, lines dropped or lines added."""
         lines = []
         for line in XOR_CSV.split("\n"):
-            if self.chance(15):
+            if chance(15):
                 fields = line.split(",")
-                fields[random.getrandbits(8) % len(fields)] = self.pick(
+                fields[random.getrandbits(8) % len(fields)] = pick(
                     ("", "-1", "99999", "1e40", "nan", "x", "3.5", "2147483648", "-0"))
                 line = ",".join(fields)
-            if not self.chance(5):
+            if not chance(5):
                 lines.append(line)
-            if self.chance(5):
-                lines.append(self.pick(("f,0", "c,0", "lb,8", "lb,32", "r,", "n,1,2", "l,")))
+            if chance(5):
+                lines.append(pick(("f,0", "c,0", "lb,8", "lb,32", "r,", "n,1,2", "l,")))
         return io.StringIO("\n".join(lines))
 
     def rows_for(self, model):
@@ -136,42 +108,42 @@ class Caller:
         outputs' guard: the outputs are often a memoryview of the front of
         a larger array, whose rest must be left alone."""
         n_features, n_outputs = model.features(), model.outputs()
-        n_rows = self.pick((1, 1, 2, 3))
-        typecode = self.pick("hf")
-        n = n_features * n_rows + self.pick((0, 0, 0, 1, -1))
+        n_rows = pick((1, 1, 2, 3))
+        typecode = pick("hf")
+        n = n_features * n_rows + pick((0, 0, 0, 1, -1))
         if typecode == "h":
-            x = array.array("h", [self.pick((0, 1, -1, 100, -32768, 32767)) for _ in range(n)])
+            x = array.array("h", [pick((0, 1, -1, 100, -32768, 32767)) for _ in range(n)])
         else:
-            x = array.array("f", [self.pick((0.0, 1.5, 3.0, float("nan"), float("inf"), -1e38))
+            x = array.array("f", [pick((0.0, 1.5, 3.0, float("nan"), float("inf"), -1e38))
                                   for _ in range(n)])
-        per_row = self.pick("ffh")
-        size = max(0, (n_outputs if per_row == "f" else 1) * n_rows + self.pick((0, 0, 1, -1, -1)))
+        per_row = pick("ffh")
+        size = max(0, (n_outputs if per_row == "f" else 1) * n_rows + pick((0, 0, 1, -1, -1)))
         guarded = array.array(per_row, [GUARD] * (size + 4))
         out = memoryview(guarded)[:size]
-        if self.chance(30):
+        if chance(30):
             out, guarded = array.array(per_row, bytes(size * (4 if per_row == "f" else 2))), None
-        args = self.pick(((x, out), (x, out), (x,), (memoryview(x), out), (x, x), (x, self.anything())))
+        args = pick(((x, out), (x, out), (x,), (memoryview(x), out), (x, x), (x, self.anything())))
         return args, guarded, size
 
     def call(self):
         trees = self.trees
         op = random.getrandbits(4) % 10
         if op <= 2:
-            self.models.append(trees.load(self.damaged() if self.chance(80) else self.anything()))
+            self.models.append(trees.load(self.damaged() if chance(80) else self.anything()))
         elif op == 3:
-            model = trees.new(self.number(), self.number(), self.number())
+            model = trees.new(number(), number(), number())
             self.models.append(model)
-            if self.chance(60):
+            if chance(60):
                 trees.load_model(model, self.csv())
         elif op == 4 and self.models:
-            name, n_args = self.pick((("setdata", 2), ("addroot", 1), ("addnode", 4), ("addleaf", 1)))
-            n_args += self.pick((0, 0, 0, -1, 1))
-            getattr(self.pick(self.models), name)(
-                *[self.number() if self.chance(80) else self.anything() for _ in range(n_args)])
+            name, n_args = pick((("setdata", 2), ("addroot", 1), ("addnode", 4), ("addleaf", 1)))
+            n_args += pick((0, 0, 0, -1, 1))
+            getattr(pick(self.models), name)(
+                *[number() if chance(80) else self.anything() for _ in range(n_args)])
         elif self.models:
-            model = self.pick(self.valid if self.chance(50) else self.models)
+            model = pick(self.valid if chance(50) else self.models)
             guarded = None
-            if self.chance(70):
+            if chance(70):
                 # features()/outputs() may refuse an unfinished model
                 args, guarded, size = self.rows_for(model)
             else:

@@ -1,0 +1,48 @@
+# Arguments for the random-call tests (test_*_random_calls.py): values of every kind
+# a binding must take or refuse, drawn from MicroPython's random (seeded by the test,
+# so a failure repeats). getrandbits and seed are all the ports are sure to have.
+import array
+import random
+
+FLOATS = (0.0, 1.0, -1.0, 0.5, 1e30, -1e30, float("nan"), float("inf"), float("-inf"))
+NUMBERS = (0, 1, -1, 2, 3, 7, 64, 255, 32767, 32768, 65535, 65536, 2 ** 31 - 1, 2 ** 31,
+           -2 ** 31, 2 ** 64 + 1, -2 ** 70, 0.5, -0.0, float("nan"), float("inf"), 1e38)
+
+
+def pick(seq):
+    return seq[random.getrandbits(16) % len(seq)]
+
+
+def chance(percent):
+    return random.getrandbits(7) % 100 < percent
+
+
+def number():
+    """An int of any size, a float of any kind, or a value that is no number."""
+    if chance(10):
+        return pick((None, "x", True, b"", (), [1.0]))
+    return pick(NUMBERS) if chance(80) else random.getrandbits(16) - 32768
+
+
+def some_array(lengths=(0, 1, 2, 3, 5, 6, 7, 12, 13, 16, 30)):
+    """An array of a typecode a binding may take ("f", "h") or not, of any length."""
+    typecode = pick("fhbBiH")
+    n = pick(lengths)
+    if typecode == "f":
+        return array.array("f", [pick(FLOATS) for _ in range(n)])
+    return array.array(typecode, [random.getrandbits(7) for _ in range(n)])
+
+
+def anything():
+    """An array, a memoryview of one (not always from its start), bytes, a
+    bytearray or a number."""
+    r = random.getrandbits(3)
+    if r < 3:
+        return some_array()
+    if r == 3:
+        return memoryview(some_array())[random.getrandbits(1):]
+    if r == 4:
+        return bytes(random.getrandbits(5))
+    if r == 5:
+        return bytearray(random.getrandbits(5))
+    return number()
