@@ -2,8 +2,10 @@
 # a binding must take or refuse, drawn from MicroPython's random (seeded by the test,
 # so a failure repeats). getrandbits and seed are all the ports are sure to have.
 import array
+import gc
 import random
 
+GUARD = 77  # fills the room after a call's outputs (exact in int16 and float)
 FLOATS = (0.0, 1.0, -1.0, 0.5, 1e30, -1e30, float("nan"), float("inf"), float("-inf"))
 NUMBERS = (0, 1, -1, 2, 3, 7, 64, 255, 32767, 32768, 65535, 65536, 2 ** 31 - 1, 2 ** 31,
            -2 ** 31, 2 ** 64 + 1, -2 ** 70, 0.5, -0.0, float("nan"), float("inf"), 1e38)
@@ -46,3 +48,32 @@ def anything():
     if r == 5:
         return bytearray(random.getrandbits(5))
     return number()
+
+
+
+def run_calls(step, refusals, n_calls=1500, check=None):
+    """(calls that succeeded, calls refused) of n_calls calls step(outputs, n),
+    outputs being a memoryview of the first n values (n < 16) of an array('f')
+    or array('h') whose other values must stay GUARD. A call may succeed or
+    raise one of refusals; anything else fails the test after the last call.
+    check(), if given, runs after every 64 calls and a collection."""
+    succeeded = refused = 0
+    unexpected = []
+    for i in range(n_calls):
+        n = random.getrandbits(4)
+        room = array.array(pick("fh"), [GUARD] * (n + 4))
+        try:
+            step(memoryview(room)[:n], n)
+            succeeded += 1
+        except refusals:
+            refused += 1
+        except Exception as e:
+            unexpected.append((i, type(e).__name__, str(e)))
+        for k in range(n, len(room)):
+            assert room[k] == GUARD, (i, "wrote past the outputs")
+        if i % 64 == 63:
+            gc.collect()
+            if check:
+                check()
+    assert not unexpected, unexpected[:3]
+    return succeeded, refused

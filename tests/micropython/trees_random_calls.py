@@ -15,10 +15,9 @@ import gc
 import io
 import json
 import random
-from random_args import anything, chance, number, pick
+from random_args import GUARD, anything, chance, number, pick
 
 REFUSALS = (TypeError, ValueError, MemoryError, OSError)
-GUARD = 12345  # fills the room after outputs (exact as int16 and float)
 KIND_VALUES = 1  # header byte 5: regression and gradient boosting models
 
 # Case files of tests/reference/trees_cases.py small enough for a board: random
