@@ -50,7 +50,6 @@ def anything():
     return number()
 
 
-
 def run_calls(step, refusals, n_calls=1500, check=None):
     """(calls that succeeded, calls refused) of n_calls calls step(outputs, n),
     outputs being a memoryview of the first n values (n < 16) of an array('f')
