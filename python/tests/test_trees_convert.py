@@ -166,8 +166,9 @@ def test_gradient_boosting_regressor_losses(loss):
 def test_hist_gradient_boosting_regressor_losses(params):
     Xtr, X, ytr = dataset("diabetes", "float")
     model = ensemble.HistGradientBoostingRegressor(max_iter=15, random_state=0, **params).fit(Xtr, ytr)
-    assert model_info(to_binary(model))["combine"] == "sum"
-    check_regressor(model, to_binary(model), X)
+    data = to_binary(model)
+    assert model_info(data)["combine"] == "sum"
+    check_regressor(model, data, X)
 
 
 def with_missing(X: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndarray:

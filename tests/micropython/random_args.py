@@ -50,29 +50,46 @@ def anything():
     return number()
 
 
-def run_calls(step, refusals, n_calls=1500, check=None):
-    """(calls that succeeded, calls refused) of n_calls calls step(outputs, n),
-    outputs being a memoryview of the first n values (n < 16) of an array('f')
-    or array('h') whose other values must stay GUARD. A call may succeed or
-    raise one of refusals; anything else fails the test after the last call.
-    check(), if given, runs after every 64 calls and a collection."""
+class Guards:
+    """The outputs of one call: each a memoryview of the front of a larger
+    array whose other values must stay GUARD."""
+
+    def __init__(self):
+        self.rooms = []
+
+    def __call__(self, typecode, n):
+        """n outputs of typecode ("f" or "h")."""
+        room = array.array(typecode, [GUARD] * (n + 4))
+        self.rooms.append((room, n))
+        return memoryview(room)[:n]
+
+    def intact(self):
+        return all(room[k] == GUARD for room, n in self.rooms for k in range(n, len(room)))
+
+
+def run_calls(step, refusals, n_calls, check=None, check_every=64):
+    """(calls that succeeded, calls refused) of n_calls calls step(guards),
+    guards a Guards for the outputs the call is given. A call may succeed or
+    raise one of refusals; anything else fails the test after the last call,
+    and so does a write past a guarded output. check(), if given, runs after
+    every check_every calls and a collection, and at the end."""
     succeeded = refused = 0
     unexpected = []
     for i in range(n_calls):
-        n = random.getrandbits(4)
-        room = array.array(pick("fh"), [GUARD] * (n + 4))
+        guards = Guards()
         try:
-            step(memoryview(room)[:n], n)
+            step(guards)
             succeeded += 1
         except refusals:
             refused += 1
         except Exception as e:
             unexpected.append((i, type(e).__name__, str(e)))
-        for k in range(n, len(room)):
-            assert room[k] == GUARD, (i, "wrote past the outputs")
-        if i % 64 == 63:
+        assert guards.intact(), (i, "wrote past the outputs")
+        if i % check_every == check_every - 1:
             gc.collect()
             if check:
                 check()
+    if check:
+        check()
     assert not unexpected, unexpected[:3]
     return succeeded, refused

@@ -35,15 +35,17 @@ def call_int16_from_bytes(outputs, n):
     au.int16_from_bytes(data, outputs, **kw)
 
 
-def step(outputs, n):
-    """One call, mostly into the guarded outputs."""
+def step(guards):
+    """One call, mostly into guarded outputs."""
+    n = random.getrandbits(4)
+    outputs = guards(pick("fh"), n)
     call = call_linear_map if random.getrandbits(1) else call_int16_from_bytes
     call(outputs if random.getrandbits(3) else anything(), n)
 
 
 def test_random_calls():
     random.seed(3)
-    succeeded, refused = run_calls(step, REFUSALS)
+    succeeded, refused = run_calls(step, REFUSALS, 1500)
     assert succeeded > 100 and refused > 300, (succeeded, refused)
 
 

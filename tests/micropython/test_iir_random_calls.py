@@ -40,7 +40,7 @@ def test_random_calls():
     expected = reference_output(reference)
     filters = []
 
-    def step(samples, n):
+    def step(guards):
         op = random.getrandbits(2)
         if op == 0 or not filters:
             del filters[:-5]  # keep a few alive across the calls that follow
@@ -48,12 +48,13 @@ def test_random_calls():
         elif op == 1 and not random.getrandbits(2):
             pick(filters).reset()
         else:
+            samples = guards(pick("fh"), random.getrandbits(4))
             pick(filters).run(samples if random.getrandbits(2) else anything())
 
     def check():
         assert reference_output(reference) == expected, "reference filter changed"
 
-    succeeded, refused = run_calls(step, REFUSALS, check=check)
+    succeeded, refused = run_calls(step, REFUSALS, 1500, check)
     assert succeeded > 300 and refused > 300, (succeeded, refused)
 
 

@@ -1,8 +1,9 @@
 # emlearn_trees_lite, the classifiers-only native module: scikit-learn's classes and
 # probabilities for every classifier file of iris, wine and breast_cancer (decision tree,
 # random forest, extra trees; float and int16 inputs), ValueError for boosting files
-# ((histogram) gradient boosting, XGBoost) and for every malformed file, and no builder API. Regression files:
-# test_trees_lite_regressors.py (one file each, so that a board's heap holds the data).
+# ((histogram) gradient boosting, XGBoost) and for every malformed file, and no builder
+# API. Regression files: test_trees_lite_regressors.py (one file each, so that a board's
+# heap holds the data).
 # needs: trees_cls.bin trees_cls.json trees_bad.bin trees_bad.json trees_check.py
 # targets: x64 armv6m armv7m armv7emsp rv32imc
 import array
@@ -14,8 +15,9 @@ import trees_check
 
 
 def test_classifiers_identical_boosting_refused():
-    # 30 cases: 3 data sets x 5 estimators x 2 input types; the 12 (histogram)
-    # gradient boosting ones are values models (a sum of trees and a link function)
+    # 36 cases: 3 data sets x 6 estimators x 2 input types; the 18 boosting ones
+    # ((histogram) gradient boosting, XGBoost) are values models (a sum of trees and a
+    # link function)
     assert trees_check.check_cases(emlearn_trees_lite, "trees_cls", classifiers_only=True) == (18, 18)
 
 

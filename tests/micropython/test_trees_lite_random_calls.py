@@ -1,5 +1,5 @@
 # emlearn_trees_lite under the random calls of trees_random_calls.py.
-# needs: trees_layout.bin trees_layout.json trees_missing.bin trees_missing.json trees_random_calls.py random_args.py
+# needs: trees_layout.bin trees_layout.json trees_missing.bin trees_missing.json trees_random_calls.py random_args.py trees_check.py
 # targets: x64 armv6m armv7m armv7emsp rv32imc
 import emlearn_trees_lite
 import emltest

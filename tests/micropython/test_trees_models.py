@@ -7,11 +7,7 @@ import io
 import emlearn_trees
 import emltest
 import trees_check
-
-# XOR of two int16 features in emlearn's CSV format: one tree, node 0 splits
-# x0 at 16384, nodes 1 and 2 split x1 (children are relative: node 0's are
-# nodes 1 and 2; -1 and -2 are leaves 0 and 1, classes 0 and 1).
-XOR_CSV = "f,2\nc,2\nl,0\nl,1\nr,0\nn,0,16384,1,2\nn,1,16384,-1,-2\nn,1,16384,-2,-1\n"
+from trees_check import XOR_CSV
 
 
 def xor_model(capacities=(1, 3, 2)):

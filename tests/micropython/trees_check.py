@@ -9,6 +9,11 @@ import emltest
 
 KIND_VALUES = 1  # header byte 5: regression and gradient boosting models
 
+# XOR of two int16 features in emlearn's CSV format: one tree, node 0 splits
+# x0 at 16384, nodes 1 and 2 split x1 (children are relative: node 0's are
+# nodes 1 and 2; -1 and -2 are leaves 0 and 1, classes 0 and 1).
+XOR_CSV = "f,2\nc,2\nl,0\nl,1\nr,0\nn,0,16384,1,2\nn,1,16384,-1,-2\nn,1,16384,-2,-1\n"
+
 SIZES = {"f": 4, "h": 2}
 
 

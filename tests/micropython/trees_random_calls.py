@@ -11,21 +11,18 @@
 # (read again after every few calls: a write through a bad length or index
 # lands in the heap that holds them) or a crash of the interpreter.
 import array
-import gc
 import io
 import json
 import random
-from random_args import GUARD, anything, chance, number, pick
+from random_args import anything, chance, number, pick, run_calls
+from trees_check import KIND_VALUES, XOR_CSV
 
 REFUSALS = (TypeError, ValueError, MemoryError, OSError)
-KIND_VALUES = 1  # header byte 5: regression and gradient boosting models
 
 # Case files of tests/reference/trees_cases.py small enough for a board: random
 # forest classifiers and regressors in both layouts and threshold types, fed rows
 # of either input type, and histogram gradient boosting and XGBoost with NaN checks.
 CASE_FILES = ("trees_layout", "trees_missing")
-
-XOR_CSV = "f,2\nc,2\nl,0\nl,1\nr,0\nn,0,16384,1,2\nn,1,16384,-1,-2\nn,1,16384,-2,-1\n"
 
 
 def read_models(names):
@@ -50,10 +47,8 @@ class Caller:
         self.trees = trees
         self.files = files
         self.valid = valid  # models that load: half of the predict calls use them
-        random.seed(seed)  # MicroPython's random has seed() and getrandbits() on every port
+        random.seed(seed)
         self.models = []
-        self.refused = 0
-        self.succeeded = 0
 
     def damaged(self):
         """A valid model with a few bytes changed, cut or added, as bytes
@@ -102,10 +97,9 @@ class Caller:
                 lines.append(pick(("f,0", "c,0", "lb,8", "lb,32", "r,", "n,1,2", "l,")))
         return io.StringIO("\n".join(lines))
 
-    def rows_for(self, model):
-        """Inputs and outputs for predict, mostly of fitting sizes, and the
-        outputs' guard: the outputs are often a memoryview of the front of
-        a larger array, whose rest must be left alone."""
+    def rows_for(self, model, guards):
+        """Inputs and outputs for predict, mostly of fitting sizes; the
+        outputs are mostly guarded."""
         n_features, n_outputs = model.features(), model.outputs()
         n_rows = pick((1, 1, 2, 3))
         typecode = pick("hf")
@@ -117,14 +111,13 @@ class Caller:
                                   for _ in range(n)])
         per_row = pick("ffh")
         size = max(0, (n_outputs if per_row == "f" else 1) * n_rows + pick((0, 0, 1, -1, -1)))
-        guarded = array.array(per_row, [GUARD] * (size + 4))
-        out = memoryview(guarded)[:size]
-        if chance(30):
-            out, guarded = array.array(per_row, bytes(size * (4 if per_row == "f" else 2))), None
-        args = pick(((x, out), (x, out), (x,), (memoryview(x), out), (x, x), (x, self.anything())))
-        return args, guarded, size
+        if chance(70):
+            out = guards(per_row, size)
+        else:
+            out = array.array(per_row, bytes(size * (4 if per_row == "f" else 2)))
+        return pick(((x, out), (x, out), (x,), (memoryview(x), out), (x, x), (x, self.anything())))
 
-    def call(self):
+    def call(self, guards):
         trees = self.trees
         op = random.getrandbits(4) % 10
         if op <= 2:
@@ -141,38 +134,13 @@ class Caller:
                 *[number() if chance(80) else self.anything() for _ in range(n_args)])
         elif self.models:
             model = pick(self.valid if chance(50) else self.models)
-            guarded = None
             if chance(70):
                 # features()/outputs() may refuse an unfinished model
-                args, guarded, size = self.rows_for(model)
+                args = self.rows_for(model, guards)
             else:
                 args = tuple(self.anything() for _ in range(random.getrandbits(2)))
-            try:
-                model.predict(*args)
-            finally:
-                if guarded:
-                    for k in range(size, len(guarded)):
-                        assert guarded[k] == GUARD, "predict wrote past its outputs"
+            model.predict(*args)
         del self.models[:-8]  # keep a few alive across the calls that follow
-
-    def run(self, n_calls, check):
-        unexpected = []
-        for i in range(n_calls):
-            try:
-                self.call()
-                self.succeeded += 1
-            except REFUSALS:
-                self.refused += 1
-            except Exception as e:
-                if isinstance(e, AttributeError) and not hasattr(self.trees, "new"):
-                    self.refused += 1  # the lite build has no new() and no builder methods
-                else:
-                    unexpected.append((i, type(e).__name__, str(e)))
-            if i % 16 == 15:
-                gc.collect()
-                check()
-        self.models = []
-        return unexpected
 
 
 def run(trees, n_calls, seed):
@@ -195,7 +163,6 @@ def run(trees, n_calls, seed):
                 assert got[k] == expected[k], "reference prediction changed"
 
     caller = Caller(trees, files, [r[0] for r in reference], seed)
-    unexpected = caller.run(n_calls, check)
-    check()
-    assert not unexpected, unexpected[:3]
-    return caller.succeeded, caller.refused
+    # the lite build has no new() and no builder methods
+    refusals = REFUSALS if hasattr(trees, "new") else REFUSALS + (AttributeError,)
+    return run_calls(caller.call, refusals, n_calls, check, check_every=16)
