@@ -177,6 +177,20 @@ def with_missing(X: np.ndarray, fraction: float = 0.2, seed: int = 0) -> np.ndar
     return X
 
 
+def check_nan_routing(model, X: np.ndarray, classifier: bool) -> tuple[bytes, bytes]:
+    """The model converted with nan='exact' gives the model's outputs on X and
+    on X with a fifth of its values NaN; with nan='right' it must differ on
+    the NaN rows, or they would not test the routing. Returns both files."""
+    rows = with_missing(X, seed=1)
+    check = check_classifier if classifier else check_regressor
+    exact, right = to_binary(model, nan="exact"), to_binary(model, nan="right")
+    check(model, exact, rows)
+    check(model, exact, X)
+    with pytest.raises(AssertionError):
+        check(model, right, rows)
+    return exact, right
+
+
 @pytest.mark.parametrize("name", ["breast_cancer", "iris"])
 def test_hist_gradient_boosting_trained_with_missing_values(name):
     """Trained on data with NaNs, HistGradientBoosting learns splits of NaN
@@ -246,13 +260,7 @@ def test_nan_exact_routes_missing_values_as_sklearn(name, trained_with_nan):
     classifier = name != "diabetes"
     est = ensemble.HistGradientBoostingClassifier if classifier else ensemble.HistGradientBoostingRegressor
     model = est(max_iter=15, random_state=0).fit(with_missing(Xtr) if trained_with_nan else Xtr, ytr)
-    rows = with_missing(X, seed=1)
-    check = check_classifier if classifier else check_regressor
-    exact, right = to_binary(model, nan="exact"), to_binary(model, nan="right")
-    check(model, exact, rows)
-    check(model, exact, X)
-    with pytest.raises(AssertionError):
-        check(model, right, rows)
+    exact, right = check_nan_routing(model, X, classifier)
     n_exact, n_right = model_info(exact)["n_nodes"], model_info(right)["n_nodes"]
     assert n_right < n_exact < 2 * n_right
 

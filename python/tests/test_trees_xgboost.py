@@ -17,7 +17,8 @@ from emlearn_mp import trees, trees_xgboost
 from emlearn_mp.trees import to_binary
 from emlearn_mp.trees_reader import model_info, predict_binary
 
-from test_trees_convert import check_classifier, check_regressor, dataset, with_missing
+from test_trees_convert import (check_classifier, check_nan_routing, check_regressor, dataset,
+                                with_missing)
 
 
 def check_booster_margin(booster, data, X, n_outputs):
@@ -127,13 +128,7 @@ def test_missing_values(name, trained_with_nan):
     est = xgboost.XGBClassifier if classifier else xgboost.XGBRegressor
     model = est(n_estimators=15, max_depth=4, random_state=0)
     model.fit(with_missing(Xtr) if trained_with_nan else Xtr, ytr)
-    rows = with_missing(X, seed=1)
-    check = check_classifier if classifier else check_regressor
-    exact = to_binary(model, nan="exact")
-    check(model, exact, rows)
-    check(model, exact, X)
-    with pytest.raises(AssertionError):
-        check(model, to_binary(model, nan="right"), rows)
+    check_nan_routing(model, X, classifier)
 
 
 def test_infinities():

@@ -3,9 +3,9 @@ and XGBoost.
 
 For every estimator kind (decision tree, random forest, extra trees, gradient
 boosting, histogram gradient boosting, XGBoost; classifiers and regressors; isolation
-forests, whose output is a margin of the mean path length) on scikit-learn's
-bundled data sets, in both threshold modes (float inputs, and int16 inputs on integer or quantized
-data), writes the converted model, a few test rows and rows at its split
+forests, whose output is a margin of the mean path length) on scikit-learn's bundled
+data sets, in both threshold modes (float inputs, and int16 inputs on integer or
+quantized data), writes the converted model, a few test rows and rows at its split
 thresholds, and the model's own predict_proba / predict for them. Models are
 kept small (a 140 kB heap holds them) but the decisions taken on each row are
 the full models'. Forests of wine and diabetes also go in the wide layout and
@@ -233,18 +233,20 @@ def missing_value_cases(put, sets):
     sends NaN to the larger child and XGBoost left); test rows with a fifth of
     their values NaN."""
     cases = []
+    small = dict(max_depth=3, random_state=1)
     for name, kind, est, train_nan in (
-            ("breast_cancer", "hgb", ensemble.HistGradientBoostingClassifier(max_iter=4, max_depth=3, random_state=1), True),
-            ("diabetes", "hgb", ensemble.HistGradientBoostingRegressor(max_iter=4, max_depth=3, random_state=1), False),
-            ("breast_cancer", "xgb", xgboost.XGBClassifier(n_estimators=4, max_depth=3, random_state=1), True),
-            ("diabetes", "xgb", xgboost.XGBRegressor(n_estimators=4, max_depth=3, random_state=1), False)):
+            ("breast_cancer", "hgb", ensemble.HistGradientBoostingClassifier(max_iter=4, **small), True),
+            ("diabetes", "hgb", ensemble.HistGradientBoostingRegressor(max_iter=4, **small), False),
+            ("breast_cancer", "xgb", xgboost.XGBClassifier(n_estimators=4, **small), True),
+            ("diabetes", "xgb", xgboost.XGBRegressor(n_estimators=4, **small), False)):
         (X, y), task = sets[name]
         X = np.asarray(X, dtype=np.float32)
         Xn = np.where(np.random.RandomState(4).rand(*X.shape) < 0.2, np.float32(np.nan), X)
         train, test = train_test_split(np.arange(len(X)), random_state=1)
         model = est.fit((Xn if train_nan else X)[train], y[train])
         rows = Xn[test[:3 * N_ROWS]]
-        cases.append(model_case(put, "%s-%s-float-nan" % (name, kind), task, model, "float", rows, nan="exact")[1])
+        case_name = "%s-%s-float-nan" % (name, kind)
+        cases.append(model_case(put, case_name, task, model, "float", rows, nan="exact")[1])
     return cases
 
 
