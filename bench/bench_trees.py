@@ -92,6 +92,7 @@ agree = sum(1 for r in range(n_rows) if python_predict(rows[r * 64:(r + 1) * 64]
             == model.predict(rows[r * 64:(r + 1) * 64], out))
 fast = timing.UNIT == "us"
 single = timing.measure(model.predict, 20000 if fast else 20, (row, out))
+single_class = timing.measure(model.predict, 20000 if fast else 20, (row,))  # class only
 batch_out = array.array("h", bytes(2 * n_rows))  # one class per row
 batch = timing.measure(model.predict, 2000 if fast else 2, (rows, batch_out)) / n_rows
 batch_proba_out = array.array("f", bytes(4 * n_rows * model.outputs()))  # probabilities per row
@@ -102,6 +103,7 @@ python = timing.measure(python_predict, 20 if fast else 2, (row, votes))
 call = timing.measure(model.outputs, 20000 if fast else 20)
 print("unit", timing.UNIT)
 print("module_per_predict", single)
+print("module_per_predict_class", single_class)
 print("module_per_row_batch", batch)
 print("module_per_row_batch_proba", batch_proba)
 print("python_per_predict", python)

@@ -68,6 +68,7 @@ def report_trees(target, r):
     unit = "us" if target == "x64" else "instructions"
     print("  emlearn_trees %s: %s %s per predict; pure MicroPython %s; %.0fx faster"
           % (target, r["module_per_predict"], unit, r["python_per_predict"], float(r["speedup"])))
+    print("                class only, predict(row): %s %s" % (r["module_per_predict_class"], unit))
     print("                batch, per row: %s %s for classes, %s with probabilities"
           % (r["module_per_row_batch"], unit, r["module_per_row_batch_proba"]))
     print("                the pure-MicroPython walker agrees on %s rows" % r["python_agrees"])

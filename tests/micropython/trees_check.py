@@ -63,6 +63,10 @@ def check_cases(trees, name, classifiers_only=False):
             got = model.predict(row, out)
             if case["task"] == "cls" and got != classes[r]:
                 bad.append((case["name"], r, "class", got, classes[r]))
+            # without outputs: the class alone, from integer votes
+            alone = model.predict(row)
+            if alone != (got if case["task"] == "cls" else None):
+                bad.append((case["name"], r, "class without outputs", alone, got))
             for k in range(n_out):
                 e = expected[r * n_out + k]
                 if not close(out[k], e, scale):
