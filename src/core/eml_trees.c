@@ -277,9 +277,14 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
  *
  * Out-of-order hosts walk a batch of trees first and vote after: the walks
  * are then independent chains of loads that overlap, not separated by the
- * branches of the record loops (x86-64: 10% faster). On in-order
- * microcontrollers that only costs the extra stores and spills (Cortex-M3:
- * about 30 instructions per tree), so they vote as each walk ends. */
+ * branches of the record loops (x86-64: 10% faster). They also step two
+ * trees in one loop until either reaches a leaf, two chains of loads side by
+ * side (the x86-64 module: 5% faster per predict, 2% per batch row; in a C
+ * harness the effect moves with code placement, from 2% slower to 12%
+ * faster; three or four trees at a time were no faster). On in-order
+ * microcontrollers batching only costs the extra stores and spills
+ * (Cortex-M3: about 30 instructions per tree), so they vote as each walk
+ * ends. */
 #if defined(__x86_64__) || defined(__aarch64__)
 #define EML_TREES_BATCH 16u
 #define EML_TREES_VOTES(name, TT, XT, CONV) \
@@ -290,7 +295,21 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
         for (uint32_t t0 = 0; t0 < m->n_trees; t0 += EML_TREES_BATCH) { \
             const uint32_t left_over = m->n_trees - t0; \
             const uint32_t n = left_over < EML_TREES_BATCH ? left_over : EML_TREES_BATCH; \
-            for (uint32_t i = 0; i < n; i++) { \
+            uint32_t i = 0; \
+            for (; i + 1 < n; i += 2) { \
+                uint32_t a = roots[t0 + i], b = roots[t0 + i + 1]; \
+                while (a < n_nodes && b < n_nodes) { \
+                    const int32_t va = CONV(x[feature[a]]); \
+                    const int32_t vb = CONV(x[feature[b]]); \
+                    a = (va < (int32_t)threshold[a]) ? left[a] : right[a]; \
+                    b = (vb < (int32_t)threshold[b]) ? left[b] : right[b]; \
+                } \
+                EML_TREES_DESCEND(a, CONV) \
+                EML_TREES_DESCEND(b, CONV) \
+                leaf[i] = a - n_nodes; \
+                leaf[i + 1] = b - n_nodes; \
+            } \
+            if (i < n) { \
                 uint32_t ref = roots[t0 + i]; \
                 EML_TREES_DESCEND(ref, CONV) \
                 leaf[i] = ref - n_nodes; \
