@@ -30,7 +30,8 @@ STAMP := $(DEPS)/stamps
 PACKAGES := build-essential clang dpkg-dev python3-numpy python3-scipy python3-sklearn python3-xgboost \
 	python3-pytest python3-pyelftools python3-arpy python3-serial \
 	gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-	picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc
+	picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc \
+	gcc-aarch64-linux-gnu qemu-user
 
 # The Debian tarball has empty lib/ submodules, so leave out what needs them.
 UNIX_FLAGS := FROZEN_MANIFEST= MICROPY_PY_BTREE=0 MICROPY_SSL_MBEDTLS=0 MICROPY_PY_SSL=0 MICROPY_PY_FFI=0
@@ -113,9 +114,12 @@ $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 # ---------------------------------------------------------------- tests
 
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
+# Some core tests also built as AArch64 code (see their rule below).
+AARCH64_TESTS := $(foreach t,trees iir arrayutils,$(BUILD)/tests/aarch64/test_$(t))
 SANITIZE := -std=c99 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 
-core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full
+core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full \
+	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
@@ -140,6 +144,16 @@ $(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREE
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))
 $(eval $(call core_test_variant,test_trees_lite_full,test_trees_lite,,src/core/eml_trees.c))
+
+# The trees, IIR and array tests once more as AArch64 code: 64-bit Linux
+# boards (Raspberry Pi and the like) compile the core's 64-bit host paths
+# (eml_trees.c: double-precision votes, two walks at a time), which only x86-64
+# would test otherwise. tools/check.py runs them under qemu-user; UBSan
+# only, as AddressSanitizer's shadow memory does not work under qemu-user.
+$(BUILD)/tests/aarch64/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC) | $(STAMP)/packages
+	@mkdir -p $(dir $@)
+	aarch64-linux-gnu-gcc -std=c99 -Wall -Wextra -Werror -O2 -g -fsanitize=undefined \
+		-fno-sanitize-recover=all -Isrc/core $< src/core/eml_$*.c -lm -o $@
 
 # libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
 # check runs it briefly), seeded with valid models and the bad-model corpus.

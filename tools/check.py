@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Run every test of the project and print one closing line `N passed, N failed`.
 
-1. C unit tests of src/core (built by `make core-tests`, with sanitizers),
-   and a brief libFuzzer run of the C model loaders (`make fuzz` for longer).
+1. C unit tests of src/core (built by `make core-tests`, with sanitizers; the
+   trees, IIR and array tests also as AArch64 code, run under qemu-user), and a
+   brief libFuzzer run of the C model loaders (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
    builtin (unix port), armv6m, armv7m, armv7emsp, rv32imc (emulated boards), and
    builtin-armv7m (the emulated Cortex-M3 with the modules in its firmware).
@@ -44,16 +45,24 @@ def counts(text):
     return (int(found[-1][0]), int(found[-1][1])) if found else None
 
 
+# AArch64 builds of core tests (see the Makefile) run under qemu-user.
+AARCH64_RUN = ["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]
+
+
 def core_tests():
     passed = failed = 0
-    for binary in sorted(glob.glob(os.path.join(TOP, "build", "tests", "test_*"))):
-        proc = subprocess.run([binary], cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+    tests = os.path.join(TOP, "build", "tests")
+    binaries = [([b], os.path.basename(b)) for b in sorted(glob.glob(os.path.join(tests, "test_*")))]
+    binaries += [(AARCH64_RUN + [b], "aarch64/" + os.path.basename(b))
+                 for b in sorted(glob.glob(os.path.join(tests, "aarch64", "test_*")))]
+    for command, name in binaries:
+        proc = subprocess.run(command, cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
         out = proc.stdout.decode(errors="replace")
         got = counts(out)
         if got is None or proc.returncode != 0:
             sys.stdout.write(out[-3000:])
             got = (got[0], max(got[1], 1)) if got else (0, 1)
-        print("core %-22s %d passed, %d failed" % (os.path.basename(binary), *got))
+        print("core %-28s %d passed, %d failed" % (name, *got))
         for line in out.splitlines():
             if line.startswith("SKIP"):     # shared data absent: say so
                 print("  " + line)
