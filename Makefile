@@ -116,7 +116,8 @@ $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 # Some core tests also built as AArch64 code (see their rule below).
 AARCH64_TESTS := $(foreach t,trees iir arrayutils,$(BUILD)/tests/aarch64/test_$(t))
-SANITIZE := -std=c99 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -g -fno-sanitize-recover=all
+SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 
 core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full \
 	$(AARCH64_TESTS)
@@ -152,8 +153,7 @@ $(eval $(call core_test_variant,test_trees_lite_full,test_trees_lite,,src/core/e
 # only, as AddressSanitizer's shadow memory does not work under qemu-user.
 $(BUILD)/tests/aarch64/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC) | $(STAMP)/packages
 	@mkdir -p $(dir $@)
-	aarch64-linux-gnu-gcc -std=c99 -Wall -Wextra -Werror -O2 -g -fsanitize=undefined \
-		-fno-sanitize-recover=all -Isrc/core $< src/core/eml_$*.c -lm -o $@
+	aarch64-linux-gnu-gcc $(TEST_CFLAGS) -O2 -fsanitize=undefined -Isrc/core $< src/core/eml_$*.c -lm -o $@
 
 # libFuzzer on the C model loaders: `make fuzz` runs for FUZZ_SECONDS (make
 # check runs it briefly), seeded with valid models and the bad-model corpus.

@@ -84,7 +84,7 @@ typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const v
 
 #define EML_TREES_SAME(v) ((int32_t)(v))
 
-/* The narrow-layout arrays, as the locals EML_TREES_DESCEND uses. */
+/* The narrow-layout arrays, as the locals EML_TREES_DESCEND and EML_TREES_CHILD use. */
 #define EML_TREES_NARROW_LOCALS(TT, XT) \
     const XT *x = (const XT *)xv; \
     const uint8_t *feature = (const uint8_t *)m->features; \
@@ -93,12 +93,15 @@ typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const v
     const uint16_t *right = (const uint16_t *)m->right; \
     const uint32_t n_nodes = m->n_nodes
 
+/* The child of node ref that input value v (converted by CONV) goes to. */
+#define EML_TREES_CHILD(ref, v) (((v) < (int32_t)threshold[ref]) ? left[ref] : right[ref])
+
 /* From ref down to a leaf ref (>= n_nodes). */
 #define EML_TREES_DESCEND(ref, CONV) \
     if (ref < n_nodes) { \
         do { /* rotated by hand: -Os would add a branch per node */ \
             const int32_t v = CONV(x[feature[ref]]); \
-            ref = (v < (int32_t)threshold[ref]) ? left[ref] : right[ref]; \
+            ref = EML_TREES_CHILD(ref, v); \
         } while (ref < n_nodes); \
     }
 
@@ -301,8 +304,8 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
                 while (a < n_nodes && b < n_nodes) { \
                     const int32_t va = CONV(x[feature[a]]); \
                     const int32_t vb = CONV(x[feature[b]]); \
-                    a = (va < (int32_t)threshold[a]) ? left[a] : right[a]; \
-                    b = (vb < (int32_t)threshold[b]) ? left[b] : right[b]; \
+                    a = EML_TREES_CHILD(a, va); \
+                    b = EML_TREES_CHILD(b, vb); \
                 } \
                 EML_TREES_DESCEND(a, CONV) \
                 EML_TREES_DESCEND(b, CONV) \
