@@ -66,13 +66,18 @@ def report_iir(target, r):
 
 def report_trees(target, r):
     unit = "us" if target == "x64" else "instructions"
+
+    def fig(key):
+        # wall times to 4 significant digits; instruction counts (averages over the repeats) whole
+        return ("%.4g" if unit == "us" else "%.0f") % float(r[key])
+
     print("  emlearn_trees %s: %s %s per predict; pure MicroPython %s; %.0fx faster"
-          % (target, r["module_per_predict"], unit, r["python_per_predict"], float(r["speedup"])))
-    print("                class only, predict(row): %s %s" % (r["module_per_predict_class"], unit))
+          % (target, fig("module_per_predict"), unit, fig("python_per_predict"), float(r["speedup"])))
+    print("                class only, predict(row): %s %s" % (fig("module_per_predict_class"), unit))
     print("                batch, per row: %s %s for classes, %s with probabilities"
-          % (r["module_per_row_batch"], unit, r["module_per_row_batch_proba"]))
+          % (fig("module_per_row_batch"), unit, fig("module_per_row_batch_proba")))
     print("                the pure-MicroPython walker agrees on %s rows" % r["python_agrees"])
-    print("                (the timing loop and a call of a no-op native method: %s %s)" % (r["call_overhead"], unit))
+    print("                (the timing loop and a call of a no-op native method: %s %s)" % (fig("call_overhead"), unit))
     print("                model %s B; heap when loaded: %s B in place%s"
           % (r["model_bytes"], r["heap_in_place"],
              ", %s B copied into RAM" % r["heap_copied"] if r["heap_copied"] != "-1" else ""))
