@@ -16,7 +16,14 @@
  *     #define IIR_TYPES(X) X(iir_type)
  *     EML_DEFINE_MODULE(emlearn_iir, IIR_GLOBALS, IIR_TYPES)
  *
- * and these macros expand it into whichever tables the build needs.
+ * and these macros expand it into whichever tables the build needs. A type
+ * that needs more than a method table lists its other slots the same way,
+ *
+ *     #define TREES_SLOTS(X) X(attr, trees_attr)
+ *     EML_DEFINE_TYPE_SLOTS(trees_type, MP_QSTR_Model, TREES_LOCALS, TREES_SLOTS)
+ *
+ * and EML_DEFINE_CALL_TYPE defines a type whose objects are callable, with
+ * just a call slot.
  * qstrs are spelled out in full (MP_QSTR_run, not pasted from `run`) because
  * the native-module build finds them by scanning the source text.
  */
@@ -32,6 +39,10 @@
 
 #include "eml_common.h"
 
+#define EML_NO_SLOTS(X)
+#define EML_DEFINE_TYPE(type_obj, type_qstr, LOCALS) \
+    EML_DEFINE_TYPE_SLOTS(type_obj, type_qstr, LOCALS, EML_NO_SLOTS)
+
 /* Declare a type before the functions that create its objects use it. */
 #define EML_DECLARE_TYPE(type_obj) EML_TYPE_STORAGE type_obj
 #define EML_TYPE_PTR(type_obj) ((const mp_obj_type_t *)&(type_obj))
@@ -43,18 +54,31 @@
 #define EML_STORE_LOCAL(qstr_name, obj) \
     table[i++] = (mp_map_elem_t) { MP_OBJ_NEW_QSTR(qstr_name), MP_OBJ_FROM_PTR(&obj) };
 
-#define EML_DEFINE_TYPE(type_obj, type_qstr, LOCALS) \
+#define EML_SET_SLOT(slot, fn) MP_OBJ_TYPE_SET_SLOT(t, slot, fn, n); n++;
+
+#define EML_DEFINE_TYPE_SLOTS(type_obj, type_qstr, LOCALS, SLOTS) \
     mp_obj_full_type_t type_obj; \
     /* not static: mpy_ld cannot relocate static bss */ \
     mp_map_elem_t type_obj##_locals_table[0 LOCALS(EML_COUNT_ENTRY)]; \
     static MP_DEFINE_CONST_DICT(type_obj##_locals_dict, type_obj##_locals_table); \
     static void type_obj##_init(void) { \
         mp_map_elem_t *table = type_obj##_locals_table; \
-        size_t i = 0; \
+        mp_obj_full_type_t *t = &type_obj; \
+        size_t i = 0, n = 1; \
+        t->base.type = (void *)&mp_type_type; \
+        t->name = type_qstr; \
+        LOCALS(EML_STORE_LOCAL) \
+        MP_OBJ_TYPE_SET_SLOT(t, locals_dict, (void *)&type_obj##_locals_dict, 0); \
+        SLOTS(EML_SET_SLOT) \
+        (void)n; \
+    }
+
+#define EML_DEFINE_CALL_TYPE(type_obj, type_qstr, call_fn) \
+    mp_obj_full_type_t type_obj; \
+    static void type_obj##_init(void) { \
         type_obj.base.type = (void *)&mp_type_type; \
         type_obj.name = type_qstr; \
-        LOCALS(EML_STORE_LOCAL) \
-        MP_OBJ_TYPE_SET_SLOT(&type_obj, locals_dict, (void *)&type_obj##_locals_dict, 0); \
+        MP_OBJ_TYPE_SET_SLOT(&type_obj, call, call_fn, 0); \
     }
 
 #define EML_INIT_TYPE(type_obj) type_obj##_init();
@@ -86,11 +110,16 @@
 #define EML_TYPE_STORAGE extern const mp_obj_type_t
 #define EML_ROM_ENTRY(qstr_name, obj) { MP_ROM_QSTR(qstr_name), MP_ROM_PTR(&obj) },
 
-#define EML_DEFINE_TYPE(type_obj, type_qstr, LOCALS) \
+#define EML_SLOT_ARGS(slot, fn) , slot, fn
+
+#define EML_DEFINE_TYPE_SLOTS(type_obj, type_qstr, LOCALS, SLOTS) \
     static const mp_rom_map_elem_t type_obj##_locals_table[] = { LOCALS(EML_ROM_ENTRY) }; \
     static MP_DEFINE_CONST_DICT(type_obj##_locals_dict, type_obj##_locals_table); \
     MP_DEFINE_CONST_OBJ_TYPE(type_obj, type_qstr, MP_TYPE_FLAG_NONE, \
-    locals_dict, &type_obj##_locals_dict);
+    locals_dict, &type_obj##_locals_dict SLOTS(EML_SLOT_ARGS));
+
+#define EML_DEFINE_CALL_TYPE(type_obj, type_qstr, call_fn) \
+    MP_DEFINE_CONST_OBJ_TYPE(type_obj, type_qstr, MP_TYPE_FLAG_NONE, call, call_fn);
 
 #define EML_DEFINE_MODULE(module_name, GLOBALS, TYPES) \
     static const mp_rom_map_elem_t module_name##_globals_table[] = { \

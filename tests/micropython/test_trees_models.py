@@ -186,6 +186,29 @@ def test_argument_errors():
     emltest.raises(ValueError, model.predict, array.array("h", [1, 2]), array.array("f", [0]))
 
 
+def test_predict_held_or_from_the_class():
+    # model.predict is the model's own callable, not a bound method (see
+    # trees_attr in the binding): the same object each time, the same
+    # arguments as Model.predict, and it keeps the model alive.
+    model = xor_model()
+    row = array.array("h", [0, 32767])
+    out = array.array("f", [0, 0])
+    predict = model.predict
+    assert predict is model.predict
+    assert predict(row) == 1 and predict(row, out) == 1 and list(out) == [0.0, 1.0]
+    out[1] = 0.0
+    assert type(model).predict(model, row, out) == 1 and list(out) == [0.0, 1.0]
+    emltest.raises(TypeError, predict)
+    emltest.raises(TypeError, predict, row, out, out)
+    emltest.raises(TypeError, predict, row, outputs=out)
+    emltest.raises(TypeError, type(model).predict, 1, row)
+    emltest.raises(AttributeError, setattr, model, "predict", predict)
+    assert model.outputs() == 2 and model.features() == 2 and "predict" in dir(model)
+    del model
+    gc.collect()
+    assert predict(array.array("h", [32767, 32767])) == 0
+
+
 def array_impostor():
     class array:  # named like the array type, without its buffer
         typecode = "h"

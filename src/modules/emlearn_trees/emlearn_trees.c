@@ -22,10 +22,17 @@ typedef struct {
     eml_trees_builder *builder; /* set for models made by new(), NULL for load() */
     mp_obj_t data;              /* keeps the model's bytes alive */
     float *scratch;             /* n_outputs floats, for predict without outputs */
+    mp_obj_t predict;           /* what model.predict gives: see trees_attr */
     bool ready;
 } trees_obj_t;
 
+typedef struct {
+    mp_obj_base_t base;
+    mp_obj_t model;             /* keeps the model alive while predict is held */
+} trees_predict_t;
+
 EML_DECLARE_TYPE(trees_type);
+EML_DECLARE_TYPE(trees_predict_type);
 
 static size_t eml_strlen(const char *s) {
     size_t n = 0;
@@ -51,6 +58,9 @@ static trees_obj_t *trees_alloc(void) {
     self->data = mp_const_none;
     self->scratch = NULL;
     self->ready = false;
+    trees_predict_t *p = mp_obj_malloc(trees_predict_t, EML_TYPE_PTR(trees_predict_type));
+    p->model = MP_OBJ_FROM_PTR(self);
+    self->predict = MP_OBJ_FROM_PTR(p);
     return self;
 }
 
@@ -313,12 +323,13 @@ static trees_obj_t *get_ready(mp_obj_t self_obj) {
  * of n_features values, or n_samples rows back to back. outputs array('f')
  * gets n_outputs values per row (class probabilities or regression values);
  * for batches it may instead be an array('h') of n_samples classes. Returns
- * the class index of a single row for classifiers, else None. */
-static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
-    trees_obj_t *self = get_ready(args[0]);
+ * the class index of a single row for classifiers, else None. outputs is
+ * MP_OBJ_NULL when not given. */
+static mp_obj_t predict_rows(mp_obj_t self_obj, mp_obj_t inputs, mp_obj_t outputs) {
+    trees_obj_t *self = get_ready(self_obj);
     const eml_trees *m = &self->model;
     mp_buffer_info_t in;
-    const char in_type = eml_get_array_fast(args[1], &in, MP_BUFFER_READ, "hf",
+    const char in_type = eml_get_array_fast(inputs, &in, MP_BUFFER_READ, "hf",
         MP_ERROR_TEXT("inputs must be array('h') or array('f')"));
     const int is_float = in_type == 'f';
     const size_t n_values = in.len >> (is_float ? 2 : 1);
@@ -331,9 +342,9 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     float *out = NULL;
     size_t out_stride = 0;
     int16_t *classes = NULL;
-    if (n_args > 2) {
+    if (outputs != MP_OBJ_NULL) {
         mp_buffer_info_t ob;
-        const char out_type = eml_get_array_fast(args[2], &ob, MP_BUFFER_WRITE, "fh",
+        const char out_type = eml_get_array_fast(outputs, &ob, MP_BUFFER_WRITE, "fh",
             MP_ERROR_TEXT("outputs must be array('f') (or array('h') for batch classes)"));
         /* outputs written over the inputs would change them before they are read */
         const uintptr_t i0 = (uintptr_t)in.buf, o0 = (uintptr_t)ob.buf;
@@ -364,7 +375,7 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     const size_t in_stride = n_features << (is_float ? 2 : 1);
     const uint8_t *x = in.buf;
     int32_t cls = -1;
-    if (classes || n_args == 2) {
+    if (classes || outputs == MP_OBJ_NULL) {
         /* Without outputs only the class is wanted, so the votes are not
          * turned into probabilities (on Cortex-M3, 140 instructions fewer). */
         for (size_t row = 0; row < n_rows; row++, x += in_stride) {
@@ -380,7 +391,39 @@ static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
     }
     return (n_rows == 1 && cls >= 0) ? MP_OBJ_NEW_SMALL_INT(cls) : mp_const_none; /* cls < 65535 */
 }
+
+/* Model.predict(model, inputs[, outputs]), the method as the class has it. */
+static mp_obj_t trees_predict(size_t n_args, const mp_obj_t *args) {
+    return predict_rows(args[0], args[1], n_args > 2 ? args[2] : MP_OBJ_NULL);
+}
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(trees_predict_obj, 2, 3, trees_predict);
+
+/* model.predict, looked up on a model, is not a bound method but the
+ * model's own object of this type (made with the model, so looking it up
+ * never allocates). Calling it goes straight to predict_rows: a bound method
+ * would copy the arguments to put the model in front and have their number
+ * checked twice on the way. Per call that is 115 Cortex-M3 instructions
+ * fewer (5% of a benchmark prediction) and 0.005 us on x64, for 0.23 kB of
+ * armv7m .mpy. */
+static mp_obj_t trees_predict_call(mp_obj_t fn, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    if (n_kw != 0 || n_args < 1 || n_args > 2) {
+        mp_raise_TypeError(MP_ERROR_TEXT("expected predict(inputs[, outputs])"));
+    }
+    const trees_predict_t *p = MP_OBJ_TO_PTR(fn);
+    return predict_rows(p->model, args[0], n_args > 1 ? args[1] : MP_OBJ_NULL);
+}
+EML_DEFINE_CALL_TYPE(trees_predict_type, MP_QSTR_predict, trees_predict_call)
+
+/* Attribute lookup on a model: predict as above; every other name (and
+ * stores, which fail) as the class's method table has it. */
+static void trees_attr(mp_obj_t self_obj, qstr attr, mp_obj_t *dest) {
+    if (dest[0] == MP_OBJ_NULL && attr == MP_QSTR_predict) {
+        const trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
+        dest[0] = self->predict;
+        return;
+    }
+    dest[1] = MP_OBJ_SENTINEL; /* go on to the method table */
+}
 
 static mp_obj_t trees_outputs(mp_obj_t self_obj) {
     trees_obj_t *self = MP_OBJ_TO_PTR(self_obj);
@@ -420,12 +463,13 @@ static MP_DEFINE_CONST_FUN_OBJ_1(trees_features_obj, trees_features);
     X(MP_QSTR_outputs, trees_outputs_obj) \
     X(MP_QSTR_features, trees_features_obj) \
     TREES_BUILDER_LOCALS(X)
-EML_DEFINE_TYPE(trees_type, MP_QSTR_Model, TREES_LOCALS)
+#define TREES_SLOTS(X) X(attr, trees_attr)
+EML_DEFINE_TYPE_SLOTS(trees_type, MP_QSTR_Model, TREES_LOCALS, TREES_SLOTS)
 
 #define TREES_GLOBALS(X) \
     X(MP_QSTR_load, trees_load_obj) \
     TREES_BUILDER_GLOBALS(X)
-#define TREES_TYPES(X) X(trees_type)
+#define TREES_TYPES(X) X(trees_type) X(trees_predict_type)
 EML_DEFINE_MODULE(emlearn_trees, TREES_GLOBALS, TREES_TYPES)
 #ifndef MICROPY_ENABLE_DYNRUNTIME
 MP_REGISTER_MODULE(MP_QSTR_emlearn_trees, emlearn_trees_user_cmodule);
