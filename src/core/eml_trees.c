@@ -80,8 +80,6 @@ int32_t eml_trees_floor_sat(float f) {
  * ends. They return the leaf value L = ref - n_nodes. The common layouts
  * get a specialised loop; every other combination takes walk_any. */
 
-typedef uint32_t (*eml_trees_walk_fn)(const eml_trees *m, uint32_t tree, const void *x);
-
 #define EML_TREES_SAME(v) ((int32_t)(v))
 
 /* The narrow-layout arrays, as the locals EML_TREES_DESCEND and EML_TREES_CHILD use. */
@@ -153,18 +151,34 @@ static uint32_t walk_any(const eml_trees *m, uint32_t tree, const void *x, int i
     return ref - m->n_nodes;
 }
 
-static eml_trees_walk_fn fast_walk(const eml_trees *m, int is_float) {
+/* Which specialised walk fits the model's layout and the input type. A tag,
+ * not a function pointer: a build without regression (emlearn_trees_lite)
+ * then has no use for the single-tree walks and leaves them out. */
+typedef enum { WALK_ANY, WALK_I16, WALK_I8, WALK_KEY_F } eml_trees_walk_kind;
+
+static eml_trees_walk_kind fast_walk(const eml_trees *m, int is_float) {
     const unsigned layout = m->flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE | EML_TREES_FLAG_T8);
     if (layout == 0 && !is_float) {
-        return walk_i16;
+        return WALK_I16;
     }
     if (layout == EML_TREES_FLAG_T8 && !is_float) {
-        return walk_i8;
+        return WALK_I8;
     }
     if (layout == EML_TREES_FLAG_FLOAT && is_float) {
-        return walk_key_f;
+        return WALK_KEY_F;
     }
-    return NULL;
+    return WALK_ANY;
+}
+
+/* One tree's leaf value, by the walk that fits. */
+static uint32_t walk(const eml_trees *m, eml_trees_walk_kind kind, uint32_t tree,
+    const void *x, int is_float) {
+    switch (kind) {
+        case WALK_I16: return walk_i16(m, tree, x);
+        case WALK_I8: return walk_i8(m, tree, x);
+        case WALK_KEY_F: return walk_key_f(m, tree, x);
+        default: return walk_any(m, tree, x, is_float);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -386,16 +400,16 @@ static float from_q31(uint32_t u) {
 #endif
 
 static int32_t classify(const eml_trees *m, const void *x, int is_float,
-    eml_trees_walk_fn walk, float *out, int convert) {
+    eml_trees_walk_kind kind, float *out, int convert) {
     const uint32_t n_out = m->n_outputs;
     for (uint32_t k = 0; k < n_out; k++) {
         acc_set(out, k, 0);
     }
-    if (walk == walk_i16) {
+    if (kind == WALK_I16) {
         votes_i16(m, x, out);
-    } else if (walk == walk_i8) {
+    } else if (kind == WALK_I8) {
         votes_i8(m, x, out);
-    } else if (walk == walk_key_f) {
+    } else if (kind == WALK_KEY_F) {
         votes_key_f(m, x, out);
     } else {
         for (uint32_t t = 0; t < m->n_trees; t++) {
@@ -448,7 +462,7 @@ static int32_t argmax_keys(const float *v, uint32_t n) {
 }
 
 static int32_t regress(const eml_trees *m, const void *x, int is_float,
-    eml_trees_walk_fn walk, float *out) {
+    eml_trees_walk_kind kind, float *out) {
     const uint32_t n_out = m->n_outputs;
     const float *pool = (const float *)m->leaves;
     int32_t best = -1;
@@ -457,7 +471,7 @@ static int32_t regress(const eml_trees *m, const void *x, int is_float,
         out[k] = (m->init != NULL) ? m->init[k] : 0.0f;
     }
     for (uint32_t t = 0; t < m->n_trees; t++) {
-        const float *rec = pool + (walk ? walk(m, t, x) : walk_any(m, t, x, is_float));
+        const float *rec = pool + walk(m, kind, t, x, is_float);
         const uint32_t to = m->tree_output[t];
         if (to == EML_TREES_ALL_OUTPUTS) {
             for (uint32_t k = 0; k < n_out; k++) {
@@ -498,10 +512,10 @@ static eml_status predict(const eml_trees *m, const void *x, int is_float,
     if (m->n_trees == 0) {
         return EML_ERR_VALUE;
     }
-    const eml_trees_walk_fn walk = fast_walk(m, is_float);
+    const eml_trees_walk_kind kind = fast_walk(m, is_float);
     const int32_t best = (m->kind == EML_TREES_KIND_CLASSIFIER)
-        ? classify(m, x, is_float, walk, out, convert)
-        : EML_TREES_VALUES ? regress(m, x, is_float, walk, out) : -1; /* -1: never loaded */
+        ? classify(m, x, is_float, kind, out, convert)
+        : EML_TREES_VALUES ? regress(m, x, is_float, kind, out) : -1; /* -1: never loaded */
     if (class_out != NULL) {
         *class_out = best;
     }
