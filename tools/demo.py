@@ -69,8 +69,9 @@ def main():
 
 
 def fmt(value):
+    """Three significant digits, so a batch row's 0.098 us does not print as 0.10."""
     v = float(value)
-    return "%.2f" % v if v < 100 else "%.0f" % v
+    return "%.3g" % v if v < 100 else "%.0f" % v
 
 
 if __name__ == "__main__":
