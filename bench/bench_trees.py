@@ -101,8 +101,10 @@ batch = timing.measure(model.predict, 2000 if fast else 50, (rows, batch_out)) /
 batch_proba_out = array.array("f", bytes(4 * n_rows * model.outputs()))  # probabilities per row
 batch_proba = timing.measure(model.predict, 2000 if fast else 50, (rows, batch_proba_out)) / n_rows
 python = timing.measure(python_predict, 20 if fast else 5, (row, votes))
-# What the harness itself costs: the same call shape on a native method that
-# does almost nothing (emlearn_trees' outputs()).
+# What the harness itself costs: the loop and a call of a native method that
+# does almost nothing (emlearn_trees' outputs()). That call goes through a
+# bound method, which model.predict does not (docs/emlearn_trees.md, speed
+# notes), so its path is longer than predict's.
 call = timing.measure(model.outputs, 20000 if fast else 1000)
 print("unit", timing.UNIT)
 print("module_per_predict", single)

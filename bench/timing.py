@@ -36,7 +36,7 @@ def measure(fn, repeat, args=()):
     """Cost of one call fn(*args), in UNIT, best of 3 rounds of `repeat` calls.
 
     The call sits directly in the loop with fn and its arguments in locals
-    (pass a bound method, e.g. model.predict), so the figure is the call
+    (pass the callable itself, e.g. model.predict), so the figure is the call
     itself plus one loop step: no lambda, no global or attribute lookups.
     On the boards the timer reads around a round cost about 2700 instructions
     (Python functions, a machine.mem32 read and big-int arithmetic): take

@@ -156,7 +156,7 @@ static uint32_t walk_any(const eml_trees *m, uint32_t tree, const void *x, int i
  * then has no use for the single-tree walks and leaves them out. */
 typedef enum { WALK_ANY, WALK_I16, WALK_I8, WALK_KEY_F } eml_trees_walk_kind;
 
-static eml_trees_walk_kind fast_walk(const eml_trees *m, int is_float) {
+static eml_trees_walk_kind choose_walk(const eml_trees *m, int is_float) {
     const unsigned layout = m->flags & (EML_TREES_FLAG_FLOAT | EML_TREES_FLAG_WIDE | EML_TREES_FLAG_T8);
     if (layout == 0 && !is_float) {
         return WALK_I16;
@@ -512,7 +512,7 @@ static eml_status predict(const eml_trees *m, const void *x, int is_float,
     if (m->n_trees == 0) {
         return EML_ERR_VALUE;
     }
-    const eml_trees_walk_kind kind = fast_walk(m, is_float);
+    const eml_trees_walk_kind kind = choose_walk(m, is_float);
     const int32_t best = (m->kind == EML_TREES_KIND_CLASSIFIER)
         ? classify(m, x, is_float, kind, out, convert)
         : EML_TREES_VALUES ? regress(m, x, is_float, kind, out) : -1; /* -1: never loaded */
