@@ -120,6 +120,7 @@ TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -g -fno-sanitize-recover=all
 SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 
 core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full \
+	$(BUILD)/tests/test_iir_sections \
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
@@ -141,6 +142,9 @@ $(eval $(call core_test_variant,test_trees_intvotes,test_trees,-DEML_TREES_INTEG
 # leading-zero loop of chips that have no CLZ instruction.
 $(eval $(call core_test_variant,test_trees_q31,test_trees_q31,-DEML_TREES_INTEGER_VOTES,))
 $(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ,))
+# The IIR core filtering one section after the other, as microcontrollers
+# do (hosts filter up to three side by side; see eml_iir.c).
+$(eval $(call core_test_variant,test_iir_sections,test_iir,-DEML_IIR_INTERLEAVE=0,src/core/eml_iir.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))

@@ -425,6 +425,86 @@ static void test_exponent_edges(void) {
     }
 }
 
+/* Whether the library filters a stored section with the zero-pattern
+ * kernel: b0 normal below 2^127, b1 in {0, 2*b0, -2*b0}, b2 = +-b0. */
+static int zero_form(const float *c) {
+    float a = fabsf(c[0]);
+    return a >= 0x1p-126f && a < 0x1p127f
+        && (c[1] == 0.0f || c[1] == 2.0f * c[0] || c[1] == -2.0f * c[0])
+        && (c[2] == c[0] || c[2] == -c[0]);
+}
+
+/* A random section of one of the kinds the kernels tell apart: general, or
+ * b0 * (1, c, d) with c in {-2, 0, 2}, d in {-1, 1}, unit or other b0; its
+ * poles stable, a1 sometimes 0 (then a1 * y is a signed zero). */
+static void random_section(float *sos, unsigned *seed) {
+    const unsigned kind = check_rand(seed) % 8;
+    float b0 = (kind & 1) ? 1.0f : (float)(check_rand(seed) % 1000 + 1) / 700.0f;
+    float c = (kind >> 1) == 0 ? -2.0f : (kind >> 1) == 1 ? 0.0f : 2.0f;
+    float d = (check_rand(seed) & 1) ? 1.0f : -1.0f;
+    sos[0] = b0;
+    sos[1] = c * b0;
+    sos[2] = d * b0;
+    if (kind >> 1 == 3) {   /* general */
+        sos[1] = (float)((int)(check_rand(seed) % 2001) - 1000) / 600.0f;
+        sos[2] = (float)((int)(check_rand(seed) % 2001) - 1000) / 900.0f;
+    }
+    sos[3] = 1.0f;
+    sos[4] = (check_rand(seed) % 4 == 0) ? 0.0f : (float)((int)(check_rand(seed) % 1801) - 900) / 1000.0f;
+    sos[5] = (float)(check_rand(seed) % 900) / 1000.0f;
+}
+
+/* Cascades of 1 to 7 sections of mixed kinds (hosts filter them up to three
+ * at a time, microcontrollers one by one) against the multiply-only model
+ * run one section after the other: the same bits, on noise cut into chunks
+ * and on edge values (signed zeros, subnormals, huge values, Inf, NaN). */
+static void test_cascade_bits(void) {
+    const float probes[] = {
+        0.0f, -0.0f, 0x1p-149f, -0x1.8p-127f, 1e-38f, 3.4028235e38f, -0x1p127f,
+        INFINITY, -INFINITY, NAN,
+    };
+    static float x[N], m[N];
+    unsigned seed = 77u;
+    int same_noise = 1, same_edges = 1;
+    for (int round = 0; round < 40; round++) {
+        const size_t n_sec = 1 + (size_t)round % 7;
+        float sos[7 * 6], coeff[7 * 5], state[7 * 2], mstate[7 * 2];
+        eml_iir f;
+        for (size_t s = 0; s < n_sec; s++) {
+            random_section(sos + 6 * s, &seed);
+        }
+        CHECK(eml_iir_init(&f, sos, 6 * n_sec, coeff, state) == EML_OK, "init cascade");
+        memset(mstate, 0, sizeof mstate);
+        for (int i = 0; i < N; i++) {
+            x[i] = m[i] = (float)((int)(check_rand(&seed) % 20001) - 10000) / 1000.0f;
+        }
+        for (int i = 100; i < 140; i++) {
+            x[i] = m[i] = (i & 1) ? -0.0f : 0.0f;   /* silence: signed zeros in the state */
+        }
+        eml_iir_run_float(&f, x, 333);
+        eml_iir_run_float(&f, x + 333, N - 333);
+        for (size_t s = 0; s < n_sec; s++) {
+            model_section(coeff + 5 * s, zero_form(coeff + 5 * s), m, N, mstate + 2 * s);
+        }
+        same_noise &= same_floats(x, m, N) && same_floats(state, mstate, 2 * n_sec);
+        for (size_t p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+            float v = probes[p];
+            float e[6] = { v, -0.0f, 0.5f * v, 0.0f, -v, 0.0f };
+            float me[6];
+            memcpy(me, e, sizeof e);
+            eml_iir_reset(&f);
+            memset(mstate, 0, sizeof mstate);
+            eml_iir_run_float(&f, e, 6);
+            for (size_t s = 0; s < n_sec; s++) {
+                model_section(coeff + 5 * s, zero_form(coeff + 5 * s), me, 6, mstate + 2 * s);
+            }
+            same_edges &= same_floats(e, me, 6) && same_floats(state, mstate, 2 * n_sec);
+        }
+    }
+    CHECK(same_noise, "mixed cascades equal the section-by-section model");
+    CHECK(same_edges, "mixed cascades equal the model on edge values");
+}
+
 /* The gain only moves when it stays a normal float. */
 static void test_gain_move_limits(void) {
     float coeff[15], state[6];
@@ -561,6 +641,7 @@ int main(void) {
     test_mixed_cascade();
     test_zero_pattern_variants();
     test_exponent_edges();
+    test_cascade_bits();
     test_gain_move_limits();
     test_int16_saturation_and_rounding();
     test_reset();
