@@ -273,14 +273,14 @@ static void run_cascade(eml_iir *f, float *x, size_t n) {
  * (g, k0, k1, k2) = (1, b0, b1, b2) that is the general kernel, and with
  * (b0, 1, c, d) the zero-pattern one, in their order of operations. The
  * multiplies by 1 and +-1 are exact, and c*u is what run_zeros_loop
- * computes too, so the outputs have the bits of the one-section kernels (tests/core/test_iir.c checks both paths against
- * one model, bit for bit). */
+ * computes too, so the outputs have the bits of the one-section kernels
+ * (tests/core/test_iir.c checks both paths against one model, bit for
+ * bit). */
 #define EML_IIR_LANES 3
 
 typedef struct {
     float g, k0, k1, k2, a1, a2;
     uint32_t t_keep;    /* all ones to keep t = k1*u, 0 when t = -0.0 */
-    uint32_t t_else;    /* 0, or the bits of -0.0 */
 } lane;
 
 static void lane_init(lane *l, const float *coeff) {
@@ -288,15 +288,13 @@ static void lane_init(lane *l, const float *coeff) {
     l->a1 = coeff[3];
     l->a2 = coeff[4];
     l->t_keep = 0xffffffffu;
-    l->t_else = 0;
     if (find_zeros(coeff, &p)) {
-        l->g = p.unit_gain ? 1.0f : coeff[0];
+        l->g = coeff[0];    /* 1.0f for a unit gain: u = x exactly */
         l->k0 = 1.0f;
         l->k1 = p.double_u ? eml_bits_float(0x40000000u ^ p.c_sign) : 0.0f; /* +-2 */
         l->k2 = eml_bits_float(BITS_ONE ^ p.d_sign);                          /* +-1 */
         if (!p.double_u) {
             l->t_keep = 0;
-            l->t_else = 0x80000000u;
         }
     } else {
         l->g = 1.0f;
@@ -314,7 +312,9 @@ static inline float lane_step(const lane *l, float *s, float v, const int masked
     const float u = l->g * v;
     const float y = l->k0 * u + s[0];
     const float ku = l->k1 * u;
-    const float t = masked ? eml_bits_float((eml_float_bits(ku) & l->t_keep) | l->t_else) : ku;
+    const uint32_t keep = l->t_keep;    /* -0.0 where it is 0 */
+    const float t = masked
+        ? eml_bits_float((eml_float_bits(ku) & keep) | (~keep & EML_SIGN_BIT)) : ku;
     s[0] = (t + l->a1 * y) + s[1];
     s[1] = l->k2 * u + l->a2 * y;
     return y;
@@ -327,31 +327,19 @@ __attribute__((always_inline))
 #endif
 static inline void run_lanes(const lane *l, float *state, float *x, size_t n,
     const int n_lanes, const int masked) {
-    float a[2], b[2], c[2];
-    memcpy(a, state, sizeof a);
-    if (n_lanes > 1) {
-        memcpy(b, state + 2, sizeof b);
-    }
-    if (n_lanes > 2) {
-        memcpy(c, state + 4, sizeof c);
-    }
+    float s[2 * EML_IIR_LANES];     /* each lane's (s1, s2) */
+    memcpy(s, state, 2 * (size_t)n_lanes * sizeof(float));
     for (size_t i = 0; i < n; i++) {
-        float v = lane_step(&l[0], a, x[i], masked);
+        float v = lane_step(&l[0], s, x[i], masked);
         if (n_lanes > 1) {
-            v = lane_step(&l[1], b, v, masked);
+            v = lane_step(&l[1], s + 2, v, masked);
         }
         if (n_lanes > 2) {
-            v = lane_step(&l[2], c, v, masked);
+            v = lane_step(&l[2], s + 4, v, masked);
         }
         x[i] = v;
     }
-    memcpy(state, a, sizeof a);
-    if (n_lanes > 1) {
-        memcpy(state + 2, b, sizeof b);
-    }
-    if (n_lanes > 2) {
-        memcpy(state + 4, c, sizeof c);
-    }
+    memcpy(state, s, 2 * (size_t)n_lanes * sizeof(float));
 }
 
 #define EML_IIR_RUN_LANES(masked) do { \
