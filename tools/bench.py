@@ -64,6 +64,27 @@ def report_iir(target, r):
         print("                %s" % REFERENCE["emlearn_iir"][target])
 
 
+ARRAYUTILS_JOBS = (
+    ("decode", "int16_from_bytes, one axis of x,y,z frames, scaled, to array('f')"),
+    ("to_float", "linear_map array('h') -> array('f')"),
+    ("to_int16", "linear_map array('f') -> array('h')"),
+)
+
+
+def report_arrayutils(target, r):
+    unit = "us" if target == "x64" else "instructions"
+    n = int(r["samples"])
+    print("  emlearn_arrayutils %s, %d samples per call:" % (target, n))
+    for job, what in ARRAYUTILS_JOBS:
+        module, python = float(r[job + "_module_per_call"]), float(r[job + "_python_per_call"])
+        if unit == "us":
+            figures = "%.3g us per call; pure MicroPython %.4g us" % (module, python)
+        else:
+            figures = "%.1f instructions per sample; pure MicroPython %.0f" % (module / n, python / n)
+        print("    %-9s %s; %.0fx faster; heap %s B per call  (%s)"
+              % (job, figures, float(r[job + "_speedup"]), r[job + "_heap_per_call"], what))
+
+
 def report_trees(target, r):
     unit = "us" if target == "x64" else "instructions"
 
@@ -103,7 +124,9 @@ def sizes():
 
 
 def main():
-    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees"]
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils"]
+    reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
+               "emlearn_arrayutils": report_arrayutils}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float) and "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), guest instructions (deterministic); "
           "the targets are set on x64 and Cortex-M3")
@@ -112,7 +135,7 @@ def main():
             r = bench(module, target)
             if r is None:
                 continue
-            (report_iir if module == "emlearn_iir" else report_trees)(target, r)
+            reports[module](target, r)
     sizes()
     return 0
 
