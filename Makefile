@@ -141,7 +141,7 @@ $(eval $(call core_test_variant,test_trees_intvotes,test_trees,-DEML_TREES_INTEG
 # core source itself, with the integer vote path; once more with the
 # leading-zero loop of chips that have no CLZ instruction.
 $(eval $(call core_test_variant,test_trees_q31,test_trees_q31,-DEML_TREES_INTEGER_VOTES,))
-$(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREES_INTEGER_VOTES -DEML_TREES_SOFT_CLZ,))
+$(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREES_INTEGER_VOTES -DEML_SOFT_CLZ,))
 # The IIR core filtering one section after the other, as microcontrollers
 # do (hosts filter up to three side by side; see eml_iir.c).
 $(eval $(call core_test_variant,test_iir_sections,test_iir,-DEML_IIR_INTERLEAVE=0,src/core/eml_iir.c))

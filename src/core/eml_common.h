@@ -129,6 +129,24 @@ static inline int16_t eml_float_to_int16(float f) {
 #endif
 }
 
+/* Leading zeros of u > 0, without a libgcc __clzsi2 call where the target
+ * has no CLZ instruction (Cortex-M0, RV32 without Zbb). EML_SOFT_CLZ forces
+ * the loop, so the host tests check it too. */
+static inline uint32_t eml_leading_zeros(uint32_t u) {
+#if !defined(EML_SOFT_CLZ) && (defined(__x86_64__) || defined(__ARM_FEATURE_CLZ))
+    return (uint32_t)__builtin_clz(u);
+#else
+    uint32_t n = 0;
+    for (uint32_t s = 16; s != 0; s >>= 1) {
+        if ((u >> (32 - s)) == 0) {
+            u <<= s;
+            n += s;
+        }
+    }
+    return n;
+#endif
+}
+
 /* (float)x for x in the int16 range, exact, with integer operations:
  * normalise |x| and add the exponent. Written without __builtin_clz, which
  * needs a libgcc helper (and on RISC-V its 256-byte table) where there is

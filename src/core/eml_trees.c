@@ -362,24 +362,6 @@ static float from_q31(uint32_t u) {
     return (float)u * 0x1p-31f;
 }
 #else
-/* Leading zeros of u > 0, without a libgcc __clzsi2 call where the target
- * has no CLZ instruction (Cortex-M0, RV32 without Zbb). EML_TREES_SOFT_CLZ
- * forces the loop, so the host tests check it too. */
-static uint32_t leading_zeros(uint32_t u) {
-#if !defined(EML_TREES_SOFT_CLZ) && (defined(__x86_64__) || defined(__ARM_FEATURE_CLZ))
-    return (uint32_t)__builtin_clz(u);
-#else
-    uint32_t n = 0;
-    for (uint32_t s = 16; s != 0; s >>= 1) {
-        if ((u >> (32 - s)) == 0) {
-            u <<= s;
-            n += s;
-        }
-    }
-    return n;
-#endif
-}
-
 /* Without branches on the value: v = u normalised to bit 31; the float's
  * 24-bit significand is v >> 8, and the dropped byte rounds it to nearest,
  * ties to even: byte + (m & 1) + 0x7f carries into bit 8 exactly when
@@ -389,7 +371,7 @@ static float from_q31(uint32_t u) {
     if (u == 0) {
         return 0.0f;
     }
-    const uint32_t n = leading_zeros(u);
+    const uint32_t n = eml_leading_zeros(u);
     const uint32_t v = u << n;
     uint32_t m = v >> 8;
     m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;

@@ -3,7 +3,7 @@
  * own rounding of the exact double u * 2^-31. It is a static function, so
  * this file includes the core source; the Makefile builds it with
  * -DEML_TREES_INTEGER_VOTES (the path FPU-less targets take) and once more
- * with -DEML_TREES_SOFT_CLZ (their leading-zero loop, for chips without CLZ).
+ * with -DEML_SOFT_CLZ (their leading-zero loop, for chips without CLZ).
  *
  * Cases: every u below 2^16 and near every power of two, and for every
  * normalising shift the dropped bits around the halfway point (ties with an
