@@ -251,6 +251,132 @@ static void test_from_bytes(void) {
     CHECK(eml_int16_from_bytes_h(le, h, 0, 0, 1, 0, 1.0f, 0.0f) == EML_OK && h[0] == 7, "n_out 0");
 }
 
+/* ---- the int16 maps of FPU-less targets (EML_ARRAYUTILS_EXACT) */
+
+static uint32_t bits_of(float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+/* What the maps must give for int16 x: with the exact path, x * scale +
+ * offset rounded once (fmaf, correctly rounded); without it, or outside its
+ * domain, the float multiply and add, rounded twice (-std=c99 contracts
+ * nothing into an fma). */
+static float expected_map(int32_t x, float scale, float offset, int exact) {
+    if (exact) {
+        return fmaf((float)x, scale, offset);
+    }
+    volatile float product = (float)x * scale;
+    return product + offset;
+}
+
+static int16_t all_x[65536];
+static uint8_t all_x_le[2 * 65536];
+static float all_f[65536];
+static int16_t all_h[65536];
+
+/* Every int16 through int16_from_bytes_f and _h, bit for bit against
+ * expected_map (and its rounding to int16). Returns whether the exact path
+ * took these coefficients (never without it). */
+static int check_all_int16(float scale, float offset, const char *what) {
+#if EML_ARRAYUTILS_EXACT
+    eml_int16_affine a;
+    const int exact = eml_int16_affine_init(&a, scale, offset) == EML_OK;
+#else
+    const int exact = 0;
+#endif
+    int ok_f = eml_int16_from_bytes_f(all_x_le, all_f, 65536, 0, 1, 0, scale, offset) == EML_OK;
+    int ok_h = eml_int16_from_bytes_h(all_x_le, all_h, 65536, 0, 1, 0, scale, offset) == EML_OK;
+    for (int32_t i = 0; i < 65536 && ok_f && ok_h; i++) {
+        const float want = expected_map(all_x[i], scale, offset, exact);
+        if (bits_of(all_f[i]) != bits_of(want)) {
+            printf("  x %d scale %a offset %a: %a, want %a\n", all_x[i], scale, offset, all_f[i], want);
+            ok_f = 0;
+        }
+        if (all_h[i] != round_ref(want)) {
+            printf("  x %d scale %a offset %a: %d, want %d\n", all_x[i], scale, offset, all_h[i],
+                round_ref(want));
+            ok_h = 0;
+        }
+    }
+    CHECK(ok_f, what);
+    CHECK(ok_h, what);
+    return exact;
+}
+
+static float pow2f(int e) {
+    return ldexpf(1.0f, e);
+}
+
+static void test_exact_int16(void) {
+    for (int32_t i = 0; i < 65536; i++) {
+        all_x[i] = (int16_t)(i - 32768);
+        all_x_le[2 * i] = (uint8_t)((uint32_t)i & 0xffu);
+        all_x_le[2 * i + 1] = (uint8_t)(((uint32_t)i >> 8) ^ 0x80u);
+    }
+    /* Sensor-like coefficients, which must take the exact path. */
+    const float s = 4.0f / 65535.0f;
+    const float typical[][2] = {
+        { 0.061e-3f, 0.0f },                /* LSM6DS counts to g */
+        { s, -2.0f + 32768.0f * s },        /* linear_map(-32768, 32767, -2, 2) */
+        { 0.5f, 3.0f }, { 1.0f, 0.5f },     /* every x a tie for int16 results */
+        { -1.0f, -0.5f }, { 10.0f, -7.0f }, { 1e-3f, 0.5f }, { 9.80665f / 16384.0f, 0.0f },
+        { -0.25f, -0.0f }, { 0.25f, -0.0f }, { -0.25f, 0.0f },     /* signs of zero */
+        { 1.0f + 0x1p-23f, 0.0f }, { 1.0f, 0x1p-20f }, { 0x1p-30f, 0x3p8f },
+        { 0x1p64f, 0x1p60f }, { 0x1p-100f, 0.0f }, { 0xffffffp-20f, -0xffffffp-25f },
+        { 3.0f, 32768.0f * 3.0f },          /* exact cancellation at x = -32768 */
+        { 0x1p-30f, 0xffffffp8f },          /* the widest offset: 2^62 at the lsb */
+    };
+    int in_domain = 1;
+    for (size_t k = 0; k < sizeof typical / sizeof typical[0]; k++) {
+        in_domain &= check_all_int16(typical[k][0], typical[k][1], "typical coefficients, every int16");
+    }
+    CHECK(in_domain == EML_ARRAYUTILS_EXACT, "typical coefficients take the exact path");
+
+    /* Outside the exact path: the float multiply and add. */
+    const float outside[][2] = {
+        { 0.0f, 1.0f }, { -0.0f, -0.0f }, { 0x1p-127f, 0.0f },   /* zero, subnormal scale */
+        { 0x1p65f, 0.0f }, { 3e38f, 1.0f }, { 0x1p64f, 1.0f },   /* could overflow, too wide */
+        { 1.0f, 0x1p-40f }, { 0x1p-30f, 0x1p20f }, { 0x1p-30f, 0xffffffp9f },  /* offset far off */
+        { 0x1p-120f, 0x1p-127f },                                 /* results could be subnormal */
+    };
+    int outside_domain = 1;
+    for (size_t k = 0; k < sizeof outside / sizeof outside[0]; k++) {
+        outside_domain &= !check_all_int16(outside[k][0], outside[k][1], "other coefficients, every int16");
+    }
+    CHECK(outside_domain, "extreme coefficients take the float path");
+
+    /* Random coefficients over the exponents sensors use and beyond. */
+    unsigned seed = 2024;
+    int taken = 0;
+    for (int k = 0; k < 60; k++) {
+        const float sm = (float)(check_rand(&seed) & 0xffffffu) * 0x1p-24f + 0.5f;
+        const float om = (float)(check_rand(&seed) & 0xffffffu) * 0x1p-24f + 0.5f;
+        const float scale = (check_rand(&seed) & 1u ? -sm : sm) * pow2f((int)(check_rand(&seed) % 50u) - 40);
+        float offset = (check_rand(&seed) & 1u ? -om : om) * pow2f((int)(check_rand(&seed) % 70u) - 45);
+        if (k % 10 == 0) {
+            offset = 0.0f;
+        }
+        taken += check_all_int16(scale, offset, "random coefficients, every int16");
+    }
+    CHECK(EML_ARRAYUTILS_EXACT ? taken >= 30 : taken == 0, "most random coefficients take the exact path");
+
+    /* linear_map with int16 inputs takes the same path as from its bytes. */
+    static int16_t hh[65536];
+    static float hf[65536];
+    CHECK(eml_linear_map_hf(all_x, hf, 65536, -32768.0f, 32767.0f, -2.0f, 2.0f) == EML_OK, "hf all");
+    CHECK(eml_int16_from_bytes_f(all_x_le, all_f, 65536, 0, 1, 0, s, -2.0f + 32768.0f * s) == EML_OK,
+        "bytes all");
+    CHECK(memcmp(hf, all_f, sizeof hf) == 0, "linear_map_hf equals int16_from_bytes_f");
+    memcpy(hh, all_x, sizeof hh);
+    CHECK(eml_linear_map_hh(hh, hh, 65536, -32768.0f, 32767.0f, -1000.0f, 1000.0f) == EML_OK, "hh all");
+    const float s2 = 2000.0f / 65535.0f;
+    CHECK(eml_int16_from_bytes_h(all_x_le, all_h, 65536, 0, 1, 0, s2, -1000.0f + 32768.0f * s2) == EML_OK,
+        "bytes_h all");
+    CHECK(memcmp(hh, all_h, sizeof hh) == 0, "linear_map_hh in place equals int16_from_bytes_h");
+}
+
 int main(void) {
     test_map_ff();
     test_map_fh();
@@ -259,5 +385,6 @@ int main(void) {
     test_map_errors();
     test_bytes_needed();
     test_from_bytes();
+    test_exact_int16();
     return check_summary();
 }
