@@ -2,6 +2,7 @@
 # needs: arrayutils_cases.bin arrayutils_cases.json
 import array
 import json
+import sys
 import emlearn_arrayutils as au
 import emltest
 
@@ -80,6 +81,34 @@ def test_int16_from_bytes():
         assert ok, worst
         au.int16_from_bytes(bytearray(raw), h, scale=0.5, offset=3, **kw)
         assert list(h) == list(scaled_h)
+
+
+# Native architectures (sys.implementation._mpy >> 10) whose chips have no
+# FPU but a 32 x 32 -> 64 multiply: armv7m, armv7em without FPU, rv32imc.
+# There int16 inputs are mapped exactly in integers, rounded once (see
+# src/core/eml_arrayutils.h); elsewhere in float, which rounds once with a
+# fused multiply-add (Cortex-M4F) or twice.
+ROUND_ONCE_ARCHS = (5, 6, 11)
+
+
+def test_int16_scaled_rounding():
+    once_only = sys.implementation._mpy >> 10 in ROUND_ONCE_ARCHS
+    for case in CASES:
+        if case["name"] != "affine":
+            continue
+        raw, (scale, offset) = bytes(part(case, 0)), part(case, 1)
+        once, twice, once_h = bytes(part(case, 2)), bytes(part(case, 3)), part(case, 4)
+        f = empty("f", len(once_h))
+        au.int16_from_bytes(raw, f, scale=scale, offset=offset)
+        got = bytes(f)
+        if once_only:
+            assert got == once, (scale, offset)
+            h = empty("h", len(once_h))
+            au.int16_from_bytes(raw, h, scale=scale, offset=offset)
+            assert list(h) == list(once_h), (scale, offset)
+        else:
+            for i in range(0, len(got), 4):
+                assert got[i:i + 4] in (once[i:i + 4], twice[i:i + 4]), (scale, offset, i // 4)
 
 
 def test_errors_before_writing():

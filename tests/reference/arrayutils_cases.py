@@ -8,6 +8,7 @@ saturate to int16.
 import json
 import os
 import sys
+from fractions import Fraction
 
 import numpy as np
 
@@ -20,6 +21,40 @@ def linear_map(x, in_min, in_max, out_min, out_max):
 
 def to_int16(y):
     return np.clip(np.rint(y), -32768, 32767).astype(np.int16)
+
+
+def nearest_float32(v: Fraction) -> np.float32:
+    """v rounded once to float32: to nearest, ties to even (exact zero: +0)."""
+    if v == 0:
+        return np.float32(0.0)
+    f = np.float32(float(v))    # the answer or one of its neighbours
+    best = None
+    for c in (np.nextafter(f, np.float32(-np.inf)), f, np.nextafter(f, np.float32(np.inf))):
+        d = abs(Fraction(float(c)) - v)
+        even = int(np.array(c).view(np.uint32)) & 1 == 0
+        if best is None or d < best[0] or (d == best[0] and even):
+            best = (d, c)
+    return best[1]
+
+
+def affine_cases(rng):
+    """int16 x * scale + offset rounded once (x * scale + offset exact, then
+    to float32, as FPU-less Thumb-2 and RISC-V targets compute it) and twice
+    (the float32 product, then the sum, as the float path computes it)."""
+    s = np.float32(4.0) / np.float32(65535.0)
+    coefficients = [(0.061e-3, 0.0), (s, np.float32(-2.0) + np.float32(32768.0) * s), (1e-3, 0.5),
+                    (9.80665 / 16384, -0.3), (-0.25, -0.0)]
+    x = np.concatenate([rng.integers(-32768, 32768, 506), [-32768, 32767, 0, 1, -1, 2]]).astype(np.int16)
+    differ = 0
+    for scale, offset in coefficients:
+        scale, offset = np.float32(scale), np.float32(offset)
+        twice = (x.astype(np.float32) * scale + offset).astype(np.float32)
+        once = np.array([v if v == 0 and int(xi) == 0 else
+                         nearest_float32(int(xi) * Fraction(float(scale)) + Fraction(float(offset)))
+                         for xi, v in zip(x, twice)], dtype=np.float32)
+        differ += int(np.sum(once != twice))
+        yield x, np.array([scale, offset], dtype=np.float32), once, twice, to_int16(once.astype(np.float64))
+    assert differ > 0, "the cases must tell one rounding from two"
 
 
 def main(outdir):
@@ -54,6 +89,8 @@ def main(outdir):
             add("bytes", [raw, values.astype(np.int16), (values * 0.001 + 0.5).astype(np.float32),
                           to_int16(values * 0.5 + 3)],
                 big_endian=order == "big", start=axis, stride=3)
+    for x, coefficients, once, twice, once_h in affine_cases(rng):
+        add("affine", [x.astype("<i2").view(np.uint8), coefficients, once, twice, once_h])
     with open(os.path.join(outdir, "arrayutils_cases.bin"), "wb") as f:
         f.write(blob)
     with open(os.path.join(outdir, "arrayutils_cases.json"), "w") as f:
