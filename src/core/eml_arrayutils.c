@@ -58,11 +58,18 @@ static inline int32_t decode_int16(const uint8_t *p, int big_endian) {
     return (int32_t)(u ^ 0x8000u) - 0x8000;
 }
 
-/* ---- int16 inputs mapped exactly, in integers (see eml_int16_affine) */
+/* ---- exact maps in integers (see EML_ARRAYUTILS_EXACT) */
 #if EML_ARRAYUTILS_EXACT
 
-/* A finite float as m * 2^e, m odd or zero, |m| < 2^24, on the bits. */
-static void split_float(float f, int32_t *m, int32_t *e) {
+#if defined(__GNUC__)
+#define EML_NOINLINE __attribute__((noinline))
+#else
+#define EML_NOINLINE
+#endif
+
+/* A finite float as m * 2^e, m odd or zero, |m| < 2^24, on the bits.
+ * Out of line, as split_coefficients calls it twice. */
+static EML_NOINLINE void split_float(float f, int32_t *m, int32_t *e) {
     const uint32_t b = eml_float_bits(f);
     uint32_t field = (b >> 23) & 0xffu;
     uint32_t mant = b & 0x007fffffu;
@@ -80,13 +87,24 @@ static void split_float(float f, int32_t *m, int32_t *e) {
     *e = exp;
 }
 
-eml_status eml_int16_affine_init(eml_int16_affine *a, float scale, float offset) {
+/* Scale and offset as significands and exponents; EML_ERR_VALUE for a
+ * scale of zero or either not finite, which no exact path takes. Out of
+ * line: both inits share it. */
+static EML_NOINLINE eml_status split_coefficients(float scale, float offset, int32_t *ms, int32_t *es,
+    int32_t *mo, int32_t *eo) {
     if (!eml_isfinite(scale) || !eml_isfinite(offset) || eml_iszero(scale)) {
         return EML_ERR_VALUE;
     }
+    split_float(scale, ms, es);
+    split_float(offset, mo, eo);
+    return EML_OK;
+}
+
+eml_status eml_exact_to_float_init(eml_exact_to_float *a, float scale, float offset) {
     int32_t ms, es, mo, eo;
-    split_float(scale, &ms, &es);
-    split_float(offset, &mo, &eo);
+    if (split_coefficients(scale, offset, &ms, &es, &mo, &eo) != EML_OK) {
+        return EML_ERR_VALUE;
+    }
     /* The lsb is the last bit of x * scale or of the offset, whichever is
      * lower. */
     int32_t lsb = es;
@@ -96,7 +114,7 @@ eml_status eml_int16_affine_init(eml_int16_affine *a, float scale, float offset)
     const int32_t ks = es - lsb;
     const int32_t ko = eo - lsb;
     const uint32_t abs_ms = ms < 0 ? 0u - (uint32_t)ms : (uint32_t)ms;
-    /* |x * m| < 2^15 * 2^31 and |o| < 2^62: t = x * m + o fits in 63 bits */
+    /* |x * m| < 2^15 * 2^31 and |o| < 2^62, so t = x * m + o fits an int64 */
     if (ks > 30 || abs_ms >= (1u << (31 - ks)) || (mo != 0 && ko > 38)) {
         return EML_ERR_VALUE;
     }
@@ -115,11 +133,10 @@ eml_status eml_int16_affine_init(eml_int16_affine *a, float scale, float offset)
     return EML_OK;
 }
 
-
 /* The float nearest t * 2^lsb, ties to even: |t| normalised to bit 63 (in
  * two words), its top 24 bits rounded by the rest, as in a soft-float
  * library, but with no unpacking of operands and no special cases. */
-static inline float affine_float(const eml_int16_affine *a, int32_t x) {
+static inline float affine_float(const eml_exact_to_float *a, int32_t x) {
     const int64_t t = (int64_t)x * a->m + a->o;
     if (t == 0) {
         return eml_bits_float(a->zero_bits);
@@ -145,23 +162,112 @@ static inline float affine_float(const eml_int16_affine *a, int32_t x) {
     return eml_bits_float(sign | (((uint32_t)(e - (int32_t)n) << 23) + m));
 }
 
+/* The 64-bit integers of the exact int16 results are in units of 2^-41.
+ * The product's bits below 2^-40 are dropped but for one sticky bit at
+ * 2^-41, so the sum of the kept bits and the offset (both multiples of
+ * 2^-40) stays strictly between the same multiples of 2^-40 as the exact
+ * value, and compares with every .5 as the exact value does. */
+#define UNIT_BITS 41
+
+/* t * 2^-41 rounded to the nearest int16, ties to even (rounded on |t|, as
+ * rounding to even is symmetric), saturated. |t| < 2^63 - 2^40. */
+static inline int16_t round_units(int64_t t) {
+    const uint64_t u = t < 0 ? 0u - (uint64_t)t : (uint64_t)t;
+    const uint64_t half = (uint64_t)1 << (UNIT_BITS - 1);
+    const uint64_t r = (u + half - 1u + ((u >> UNIT_BITS) & 1u)) >> UNIT_BITS;
+    if (t < 0) {
+        return r >= 0x8000u ? (int16_t)-0x8000 : (int16_t)-(int32_t)r;
+    }
+    return r >= 0x7fffu ? (int16_t)0x7fff : (int16_t)r;
+}
+
+eml_status eml_exact_to_int16_init(eml_exact_to_int16 *a, float scale, float offset) {
+    int32_t ms, es, mo, eo;
+    if (split_coefficients(scale, offset, &ms, &es, &mo, &eo) != EML_OK) {
+        return EML_ERR_VALUE;
+    }
+    /* The offset in units: a multiple of 2^-40, at most 2^20, so that a
+     * product of 2^21 or more saturates whatever the offset. */
+    const int32_t ko = eo + UNIT_BITS;
+    const uint32_t abs_mo = mo < 0 ? 0u - (uint32_t)mo : (uint32_t)mo;
+    if (mo != 0 && (ko < 1 || ko > 61 || abs_mo > ((uint64_t)1 << 61) >> ko)) {
+        return EML_ERR_VALUE;
+    }
+    a->o = mo == 0 ? 0 : (int64_t)mo * ((int64_t)1 << ko);
+    a->ms = ms < 0 ? 0u - (uint32_t)ms : (uint32_t)ms;
+    a->negative = ms < 0;
+    a->shift = es + UNIT_BITS - 150;
+    return EML_OK;
+}
+
+/* x * scale + offset rounded to an int16, for x = +-mx * 2^(field - 150)
+ * (mx < 2^24; field 150 for an int16, a float's exponent field, or 1 when
+ * subnormal). Out of line: both of its loops share one copy, for about 8
+ * instructions per sample. */
+static EML_NOINLINE int16_t exact_int16(const eml_exact_to_int16 *a, uint32_t negative,
+    uint32_t mx, int32_t field) {
+    const uint64_t p = (uint64_t)mx * a->ms;          /* < 2^48 */
+    const int32_t sh = field + a->shift;              /* |x * scale| = p * 2^sh units */
+    const int neg = (negative ^ a->negative) != 0;
+    uint64_t tp = 0;
+    if (p == 0) {
+        /* x == 0: the offset alone */
+    } else if (sh >= 1) {
+        if (sh >= 62 || (p >> (62 - sh)) != 0) {     /* |x * scale| >= 2^21 */
+            return neg ? (int16_t)-0x8000 : (int16_t)0x7fff;
+        }
+        tp = p << sh;
+    } else {
+        const uint32_t r = 1u - (uint32_t)sh;         /* bits below 2^-40 */
+        tp = r >= 64 ? 1u : ((p >> r) << 1) | ((p & (((uint64_t)1 << r) - 1u)) != 0);
+    }
+    return round_units((neg ? -(int64_t)tp : (int64_t)tp) + a->o);
+}
+
 /* The exact map of n int16 samples read from p on, step bytes apart, into
- * out_f, or rounded into out_h when out_f is NULL: one loop, one copy of
- * affine_float, for all four maps with int16 inputs. 0 when scale and
- * offset are outside the exact path (nothing written). */
+ * out_f, or into out_h when out_f is NULL: the loop of all four maps with
+ * int16 inputs. 0 when scale and offset are outside the exact path (nothing
+ * written). */
 static int exact_map(const uint8_t *p, size_t step, int big_endian, float *out_f,
     int16_t *out_h, size_t n, float scale, float offset) {
-    eml_int16_affine a;
-    if (eml_int16_affine_init(&a, scale, offset) != EML_OK) {
+    eml_exact_to_float af;
+    eml_exact_to_int16 ah;
+    const eml_status status = out_f ? eml_exact_to_float_init(&af, scale, offset)
+        : eml_exact_to_int16_init(&ah, scale, offset);
+    if (status != EML_OK) {
         return 0;
     }
-    for (size_t i = 0; i < n; i++, p += step) {
-        const float y = affine_float(&a, decode_int16(p, big_endian));
-        if (out_f) {
-            out_f[i] = y;
-        } else {
-            out_h[i] = to_int16(y);
+    /* two loops: a test in the loop costs Cortex-M3 3 instructions a sample */
+    if (out_f) {
+        for (size_t i = 0; i < n; i++, p += step) {
+            out_f[i] = affine_float(&af, decode_int16(p, big_endian));
         }
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++, p += step) {
+        const int32_t x = decode_int16(p, big_endian);
+        out_h[i] = exact_int16(&ah, x < 0, x < 0 ? (uint32_t)-x : (uint32_t)x, 150);
+    }
+    return 1;
+}
+
+/* linear_map_fh's exact loop: each float taken apart on its bits. */
+static int exact_fh(const float *in, int16_t *out, size_t n, float scale, float offset) {
+    eml_exact_to_int16 a;
+    if (eml_exact_to_int16_init(&a, scale, offset) != EML_OK) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t b = eml_float_bits(in[i]);
+        const uint32_t abs = b & EML_ABS_MASK;
+        if (abs >= EML_EXP_MASK) {                    /* NaN: 0; infinite: saturated */
+            out[i] = abs > EML_EXP_MASK ? 0
+                : ((b >> 31) ^ a.negative) ? (int16_t)-0x8000 : (int16_t)0x7fff;
+            continue;
+        }
+        const int32_t field = (int32_t)(abs >> 23);
+        const uint32_t mx = (abs & 0x007fffffu) | (field != 0 ? 0x00800000u : 0u);
+        out[i] = exact_int16(&a, b >> 31, mx, field != 0 ? field : 1);
     }
     return 1;
 }
@@ -179,11 +285,12 @@ static inline int native_big_endian(void) {
 #else
 #define exact_hf(in, out, n, scale, offset) 0
 #define exact_hh(in, out, n, scale, offset) 0
+#define exact_fh(in, out, n, scale, offset) 0
 #endif
 #define exact_none(in, out, n, scale, offset) 0
 
 /* The four typed loops: identical but for how an element is read (IN) and
- * written (OUT), and whether int16 inputs first try the exact path (EXACT
+ * written (OUT), and whether the map first tries an exact path (EXACT
  * returns nonzero once it has written the outputs). */
 #define AS_FLOAT(v) (v)
 #define EML_LINEAR_MAP(name, IT, OT, IN, OUT, EXACT) \
@@ -204,7 +311,7 @@ static inline int native_big_endian(void) {
     }
 
 EML_LINEAR_MAP(eml_linear_map_ff, float, float, AS_FLOAT, AS_FLOAT, exact_none)
-EML_LINEAR_MAP(eml_linear_map_fh, float, int16_t, AS_FLOAT, to_int16, exact_none)
+EML_LINEAR_MAP(eml_linear_map_fh, float, int16_t, AS_FLOAT, to_int16, exact_fh)
 EML_LINEAR_MAP(eml_linear_map_hf, int16_t, float, from_int16, AS_FLOAT, exact_hf)
 EML_LINEAR_MAP(eml_linear_map_hh, int16_t, int16_t, from_int16, to_int16, exact_hh)
 

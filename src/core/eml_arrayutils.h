@@ -45,11 +45,13 @@ eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_o
 
 /* FPU-less chips that multiply 32 x 32 -> 64 bits in one or two
  * instructions (Thumb-2 SMULL: Cortex-M3, and M4/M33 without FPU; RISC-V M
- * MULH: ESP32-C3 and the like) map int16 inputs exactly in integers: about
- * half the instructions of the soft-float multiply and add (Cortex-M3: 47
- * against 90 per sample, int16_from_bytes with a scale), never less exact.
- * Cortex-M0 has no such multiply (and no CLZ): there it gained 15% for 1 kB
- * of .mpy, so it keeps the float path. */
+ * MULH: ESP32-C3 and the like) compute every map but float -> float in
+ * 64-bit integers: the exact x * scale + offset, rounded once. That is
+ * never less exact than the soft-float multiply and add, and takes fewer
+ * instructions (Cortex-M3, per sample: int16 -> float 44 against 90 to 118,
+ * float -> int16 73 against 118), for 1.5 kB of armv7m .mpy. Cortex-M0 has
+ * no such multiply (and no CLZ): there the int16-input path gained only 15%
+ * for 1 kB, so it keeps the float path. */
 #ifndef EML_ARRAYUTILS_EXACT
 #if EML_SOFT_FLOAT && ((defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2) || defined(__riscv_mul))
 #define EML_ARRAYUTILS_EXACT 1
@@ -59,23 +61,35 @@ eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_o
 #endif
 
 #if EML_ARRAYUTILS_EXACT
-/* x * scale + offset for int16 x, computed exactly in 64-bit integers and
- * rounded once to the nearest float, as a fused multiply-add rounds (int16
- * outputs are then rounded from that float as usual). The value is
- * t * 2^lsb with t = x * m + o. */
+/* Float results of int16 x: x * scale + offset rounded once to the nearest
+ * float, as a fused multiply-add rounds. The value is t * 2^lsb with
+ * t = x * m + o. */
 typedef struct {
     int32_t m;              /* scale's significand at the lsb, |m| < 2^31 */
     int32_t float_exp;      /* float exponent field of 2^(63 + lsb), less 1 */
     int64_t o;              /* offset at the lsb, |o| < 2^62 */
     uint32_t zero_bits;     /* the float bits of an exact zero (x == 0) */
-} eml_int16_affine;
+} eml_exact_to_float;
 
 /* EML_ERR_VALUE when the integers would not hold the exact value or the
  * result could be subnormal or infinite: a zero or subnormal scale, a tiny
  * or huge scale or offset, or an offset far below the scale's last bit. The
  * maps then compute in float. Typical sensor scales and offsets are all
  * within. */
-eml_status eml_int16_affine_init(eml_int16_affine *a, float scale, float offset);
+eml_status eml_exact_to_float_init(eml_exact_to_float *a, float scale, float offset);
+
+/* Int16 results of int16 or float x: x * scale + offset rounded once to the
+ * nearest int16, ties to even, saturated (NaN x: 0). */
+typedef struct {
+    int64_t o;              /* offset in units of 2^-41 */
+    uint32_t ms;            /* |scale| as an odd significand */
+    uint32_t negative;      /* scale < 0 */
+    int32_t shift;          /* log2 of ms's unit in units of 2^-41, less 150 */
+} eml_exact_to_int16;
+
+/* EML_ERR_VALUE for a zero scale, an offset above 2^20 or one with bits
+ * below 2^-40: the maps then compute in float. */
+eml_status eml_exact_to_int16_init(eml_exact_to_int16 *a, float scale, float offset);
 #endif
 
 #endif /* EML_ARRAYUTILS_H */

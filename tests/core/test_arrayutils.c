@@ -1,4 +1,5 @@
 /* Host tests for src/core/eml_arrayutils.c. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -263,12 +264,53 @@ static uint32_t bits_of(float f) {
  * offset rounded once (fmaf, correctly rounded); without it, or outside its
  * domain, the float multiply and add, rounded twice (-std=c99 contracts
  * nothing into an fma). */
-static float expected_map(int32_t x, float scale, float offset, int exact) {
+static float expected_map(float x, float scale, float offset, int exact) {
     if (exact) {
-        return fmaf((float)x, scale, offset);
+        return fmaf(x, scale, offset);
     }
-    volatile float product = (float)x * scale;
+    volatile float product = x * scale;
     return product + offset;
+}
+
+/* The int16 nearest x * scale + offset, ties to even, saturated (NaN: 0).
+ * The product is exact in long double (48 bits); the sum is split into
+ * sum + err exactly (TwoSum), and err, which is below half an ulp of sum,
+ * decides only where sum is a tie itself. */
+static int16_t expected_int16(float x, float scale, float offset) {
+    const long double xs = (long double)x * scale;
+    const long double sum = xs + offset;
+    if (sum != sum) {
+        return 0;
+    }
+    const long double bb = sum - xs;
+    const long double err = (xs - (sum - bb)) + ((long double)offset - bb);
+    const long double fl = floorl(sum);
+    long double r = rintl(sum);
+    /* fl + 0.5 is exact; sum - fl might round to 0.5 */
+    if (fl + 0.5L == sum && err != 0.0L) {
+        r = err > 0.0L ? fl + 1.0L : fl;
+    }
+    return r >= 32767.0L ? 32767 : r <= -32768.0L ? -32768 : (int16_t)r;
+}
+
+/* Which exact paths the build takes for these coefficients: EXACT_F for
+ * float results, EXACT_H for int16 results (none without them). */
+enum { EXACT_F = 1, EXACT_H = 2 };
+
+static int exact_paths(float scale, float offset) {
+#if EML_ARRAYUTILS_EXACT
+    eml_exact_to_float af;
+    eml_exact_to_int16 ah;
+    return (eml_exact_to_float_init(&af, scale, offset) == EML_OK ? EXACT_F : 0)
+        | (eml_exact_to_int16_init(&ah, scale, offset) == EML_OK ? EXACT_H : 0);
+#else
+    (void)scale, (void)offset;
+    return 0;
+#endif
+}
+
+static int16_t expected_map_int16(float x, float scale, float offset, int exact) {
+    return exact ? expected_int16(x, scale, offset) : round_ref(expected_map(x, scale, offset, 0));
 }
 
 static int16_t all_x[65536];
@@ -277,32 +319,28 @@ static float all_f[65536];
 static int16_t all_h[65536];
 
 /* Every int16 through int16_from_bytes_f and _h, bit for bit against
- * expected_map (and its rounding to int16). Returns whether the exact path
- * took these coefficients (never without it). */
+ * expected_map and expected_map_int16. Returns exact_paths. */
 static int check_all_int16(float scale, float offset, const char *what) {
-#if EML_ARRAYUTILS_EXACT
-    eml_int16_affine a;
-    const int exact = eml_int16_affine_init(&a, scale, offset) == EML_OK;
-#else
-    const int exact = 0;
-#endif
+    const int paths = exact_paths(scale, offset);
+    const int exact = (paths & EXACT_F) != 0;
+    const int exact_h = (paths & EXACT_H) != 0;
     int ok_f = eml_int16_from_bytes_f(all_x_le, all_f, 65536, 0, 1, 0, scale, offset) == EML_OK;
     int ok_h = eml_int16_from_bytes_h(all_x_le, all_h, 65536, 0, 1, 0, scale, offset) == EML_OK;
     for (int32_t i = 0; i < 65536 && ok_f && ok_h; i++) {
         const float want = expected_map(all_x[i], scale, offset, exact);
+        const int16_t want_h = expected_map_int16(all_x[i], scale, offset, exact_h);
         if (bits_of(all_f[i]) != bits_of(want)) {
             printf("  x %d scale %a offset %a: %a, want %a\n", all_x[i], scale, offset, all_f[i], want);
             ok_f = 0;
         }
-        if (all_h[i] != round_ref(want)) {
-            printf("  x %d scale %a offset %a: %d, want %d\n", all_x[i], scale, offset, all_h[i],
-                round_ref(want));
+        if (all_h[i] != want_h) {
+            printf("  x %d scale %a offset %a: %d, want %d\n", all_x[i], scale, offset, all_h[i], want_h);
             ok_h = 0;
         }
     }
     CHECK(ok_f, what);
     CHECK(ok_h, what);
-    return exact;
+    return paths;
 }
 
 static float pow2f(int e) {
@@ -315,41 +353,44 @@ static void test_exact_int16(void) {
         all_x_le[2 * i] = (uint8_t)((uint32_t)i & 0xffu);
         all_x_le[2 * i + 1] = (uint8_t)(((uint32_t)i >> 8) ^ 0x80u);
     }
-    /* Sensor-like coefficients, which must take the exact path. */
+    /* Coefficients and the exact paths they take: sensor-like ones take
+     * both; the others probe the edges of each path's domain. */
     const float s = 4.0f / 65535.0f;
-    const float typical[][2] = {
-        { 0.061e-3f, 0.0f },                /* LSM6DS counts to g */
-        { s, -2.0f + 32768.0f * s },        /* linear_map(-32768, 32767, -2, 2) */
-        { 0.5f, 3.0f }, { 1.0f, 0.5f },     /* every x a tie for int16 results */
-        { -1.0f, -0.5f }, { 10.0f, -7.0f }, { 1e-3f, 0.5f }, { 9.80665f / 16384.0f, 0.0f },
-        { -0.25f, -0.0f }, { 0.25f, -0.0f }, { -0.25f, 0.0f },     /* signs of zero */
-        { 1.0f + 0x1p-23f, 0.0f }, { 1.0f, 0x1p-20f }, { 0x1p-30f, 0x3p8f },
-        { 0x1p64f, 0x1p60f }, { 0x1p-100f, 0.0f }, { 0xffffffp-20f, -0xffffffp-25f },
-        { 3.0f, 32768.0f * 3.0f },          /* exact cancellation at x = -32768 */
-        { 0x1p-30f, 0xffffffp8f },          /* the widest offset: 2^62 at the lsb */
+    const int both = EXACT_F | EXACT_H;
+    const struct { float scale, offset; int paths; } cases[] = {
+        { 0.061e-3f, 0.0f, both },                  /* LSM6DS counts to g */
+        { s, -2.0f + 32768.0f * s, both },          /* linear_map(-32768, 32767, -2, 2) */
+        { 0.5f, 3.0f, both }, { 1.0f, 0.5f, both }, /* every x a tie for int16 results */
+        { -1.0f, -0.5f, both }, { 10.0f, -7.0f, both }, { 1e-3f, 0.5f, both },
+        { 9.80665f / 16384.0f, 0.0f, both },
+        { -0.25f, -0.0f, both }, { 0.25f, -0.0f, both }, { -0.25f, 0.0f, both },   /* signs of zero */
+        { 1.0f + 0x1p-23f, 0.0f, both }, { 1.0f, 0x1p-20f, both }, { 0x1p-30f, 0x3p8f, both },
+        { 0x1p-100f, 0.0f, both }, { 0xffffffp-20f, -0xffffffp-25f, both },
+        { 3.0f, 32768.0f * 3.0f, both },            /* exact cancellation at x = -32768 */
+        { 1.0f, 0x1p20f, both },                    /* int16: the largest offset */
+        { 0x1p64f, 0x1p60f, EXACT_F },              /* float: the largest lsb */
+        { 0x1p-30f, 0xffffffp8f, EXACT_F },         /* float: the widest offset, 2^62 at the lsb */
+        { 1.0f, 0x3p19f, EXACT_F },                 /* int16: offset over 2^20 */
+        { 0.5f, 0x1p-40f, EXACT_H },                /* float: offset 39 bits below the scale */
+        { 1.0f, 0x1p-40f, EXACT_H }, { 0x1p-30f, 0x1p20f, EXACT_H },
+        { 0x1p-127f, 0.0f, EXACT_H }, { 0x1p65f, 0.0f, EXACT_H },   /* float: results too small, */
+        { 3e38f, 1.0f, EXACT_H }, { 0x1p64f, 1.0f, EXACT_H },       /* too large, too wide */
+        { 1.0f, 0x1p-41f, 0 }, { 0x1p-30f, 0xffffffp9f, 0 },       /* offset too fine or far */
+        { 0x1p-120f, 0x1p-127f, 0 }, { 0.0f, 1.0f, 0 }, { -0.0f, -0.0f, 0 },
     };
-    int in_domain = 1;
-    for (size_t k = 0; k < sizeof typical / sizeof typical[0]; k++) {
-        in_domain &= check_all_int16(typical[k][0], typical[k][1], "typical coefficients, every int16");
+    int paths_ok = 1;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const int paths = check_all_int16(cases[k].scale, cases[k].offset, "coefficients, every int16");
+        if (paths != (EML_ARRAYUTILS_EXACT ? cases[k].paths : 0)) {
+            printf("  scale %a offset %a: paths %d\n", cases[k].scale, cases[k].offset, paths);
+            paths_ok = 0;
+        }
     }
-    CHECK(in_domain == EML_ARRAYUTILS_EXACT, "typical coefficients take the exact path");
-
-    /* Outside the exact path: the float multiply and add. */
-    const float outside[][2] = {
-        { 0.0f, 1.0f }, { -0.0f, -0.0f }, { 0x1p-127f, 0.0f },   /* zero, subnormal scale */
-        { 0x1p65f, 0.0f }, { 3e38f, 1.0f }, { 0x1p64f, 1.0f },   /* could overflow, too wide */
-        { 1.0f, 0x1p-40f }, { 0x1p-30f, 0x1p20f }, { 0x1p-30f, 0xffffffp9f },  /* offset far off */
-        { 0x1p-120f, 0x1p-127f },                                 /* results could be subnormal */
-    };
-    int outside_domain = 1;
-    for (size_t k = 0; k < sizeof outside / sizeof outside[0]; k++) {
-        outside_domain &= !check_all_int16(outside[k][0], outside[k][1], "other coefficients, every int16");
-    }
-    CHECK(outside_domain, "extreme coefficients take the float path");
+    CHECK(paths_ok, "each set of coefficients takes the exact paths it should");
 
     /* Random coefficients over the exponents sensors use and beyond. */
     unsigned seed = 2024;
-    int taken = 0;
+    int taken_f = 0, taken_h = 0;
     for (int k = 0; k < 60; k++) {
         const float sm = (float)(check_rand(&seed) & 0xffffffu) * 0x1p-24f + 0.5f;
         const float om = (float)(check_rand(&seed) & 0xffffffu) * 0x1p-24f + 0.5f;
@@ -358,9 +399,12 @@ static void test_exact_int16(void) {
         if (k % 10 == 0) {
             offset = 0.0f;
         }
-        taken += check_all_int16(scale, offset, "random coefficients, every int16");
+        const int paths = check_all_int16(scale, offset, "random coefficients, every int16");
+        taken_f += (paths & EXACT_F) != 0;
+        taken_h += (paths & EXACT_H) != 0;
     }
-    CHECK(EML_ARRAYUTILS_EXACT ? taken >= 30 : taken == 0, "most random coefficients take the exact path");
+    CHECK(EML_ARRAYUTILS_EXACT ? taken_f >= 30 && taken_h >= 20 : taken_f + taken_h == 0,
+        "most random coefficients take the exact paths");
 
     /* linear_map with int16 inputs takes the same path as from its bytes. */
     static int16_t hh[65536];
@@ -377,6 +421,68 @@ static void test_exact_int16(void) {
     CHECK(memcmp(hh, all_h, sizeof hh) == 0, "linear_map_hh in place equals int16_from_bytes_h");
 }
 
+/* linear_map_fh, whose exact path takes floats apart on their bits: every
+ * kind of float, including values next to each .5 of the output. */
+static void test_exact_float_inputs(void) {
+    static float in[21000];
+    static int16_t out[21000];
+    const float ranges[][4] = {
+        { -4.0f, 4.0f, -32768.0f, 32767.0f }, { 0.0f, 1.0f, 0.0f, 1000.0f },
+        { -1.0f, 1.0f, -32768.0f, 32767.0f }, { -2.0f, 2.0f, 100.0f, -100.0f },
+        { 0.0f, 3.3f, 0.0f, 4095.0f }, { -1e-3f, 1e-3f, -32768.0f, 32767.0f },
+        { -1e6f, 1e6f, -32768.0f, 32767.0f }, { 0.0f, 1.0f, 0.5f, 1.5f },
+    };
+    int taken = 0;
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        const float *g = ranges[r];
+        /* the core's coefficients, computed as linear_coefficients does */
+        const float scale = (g[3] - g[2]) / (g[1] - g[0]);
+        const float offset = g[2] - g[0] * scale;
+        unsigned seed = 77 + (unsigned)r;
+        size_t n = 0;
+        for (int32_t i = -32768; i < 32768; i += 8) {
+            in[n++] = (float)i / 8.0f * (g[1] - g[0]) / 8192.0f;     /* fractions and ties */
+        }
+        while (n < 14000) {                        /* any sign, mantissa and exponent near the range */
+            const uint32_t e = 127u + check_rand(&seed) % 52u - 30u;
+            const uint32_t bits = (check_rand(&seed) & 0x807fffffu) | (e << 23);
+            memcpy(&in[n++], &bits, 4);
+        }
+        for (int32_t k = -40000; n < 19980 && k < 40000; k += 13) {  /* around each .5 */
+            const float x = ((float)k + 0.5f - offset) / scale;
+            in[n++] = nextafterf(x, -INFINITY);
+            in[n++] = x;
+            in[n++] = nextafterf(x, INFINITY);
+        }
+        const float special[] = { 0.0f, -0.0f, 0x1p-149f, -0x1p-149f, 0x1p-126f, FLT_MAX, -FLT_MAX,
+            INFINITY, -INFINITY, NAN, 1e30f, -1e30f, 65536.0f, -65536.0f };
+        for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+            in[n++] = special[k];
+        }
+        /* Every power of two down to the subnormals, with one and with 24
+         * significant bits: every product shift, and products whose only
+         * bits below 2^-40 decide a tie (0.5 + 2^-41 rounds up). */
+        for (int k = -149; k <= 20 && n + 4 <= sizeof in / sizeof in[0]; k++) {
+            in[n++] = pow2f(k);
+            in[n++] = -pow2f(k);
+            in[n++] = 0x1.fffffep0f * pow2f(k);
+            in[n++] = -0x1.fffffep0f * pow2f(k);
+        }
+        const int exact = (exact_paths(scale, offset) & EXACT_H) != 0;
+        taken += exact;
+        int ok = eml_linear_map_fh(in, out, n, g[0], g[1], g[2], g[3]) == EML_OK;
+        for (size_t i = 0; i < n && ok; i++) {
+            const int16_t want = expected_map_int16(in[i], scale, offset, exact);
+            if (out[i] != want) {
+                printf("  x %a scale %a offset %a: %d, want %d\n", in[i], scale, offset, out[i], want);
+                ok = 0;
+            }
+        }
+        CHECK(ok, "linear_map_fh: every kind of float input");
+    }
+    CHECK(taken == (EML_ARRAYUTILS_EXACT ? 8 : 0), "linear_map_fh takes the exact path");
+}
+
 int main(void) {
     test_map_ff();
     test_map_fh();
@@ -386,5 +492,6 @@ int main(void) {
     test_bytes_needed();
     test_from_bytes();
     test_exact_int16();
+    test_exact_float_inputs();
     return check_summary();
 }
