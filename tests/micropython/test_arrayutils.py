@@ -85,30 +85,54 @@ def test_int16_from_bytes():
 
 # Native architectures (sys.implementation._mpy >> 10) whose chips have no
 # FPU but a 32 x 32 -> 64 multiply: armv7m, armv7em without FPU, rv32imc.
-# There int16 inputs are mapped exactly in integers, rounded once (see
-# src/core/eml_arrayutils.h); elsewhere in float, which rounds once with a
-# fused multiply-add (Cortex-M4F) or twice.
-ROUND_ONCE_ARCHS = (5, 6, 11)
+# There all maps but float -> float compute the exact value and round it
+# once (see src/core/eml_arrayutils.h); elsewhere they compute in float,
+# which rounds once with a fused multiply-add (Cortex-M4F) or twice, and
+# int16 results are rounded from that float.
+ROUND_ONCE = sys.implementation._mpy >> 10 in (5, 6, 11)
+
+
+def same(a, b):
+    # element by element: lists of both would not fit the boards' heap here
+    for i in range(len(a)):
+        if a[i] != b[i]:
+            return False
+    return len(a) == len(b)
 
 
 def test_int16_scaled_rounding():
-    once_only = sys.implementation._mpy >> 10 in ROUND_ONCE_ARCHS
     for case in CASES:
         if case["name"] != "affine":
             continue
         raw, (scale, offset) = bytes(part(case, 0)), part(case, 1)
-        once, twice, once_h = bytes(part(case, 2)), bytes(part(case, 3)), part(case, 4)
-        f = empty("f", len(once_h))
+        once, twice = bytes(part(case, 2)), bytes(part(case, 3))
+        exact_h, once_h, twice_h = part(case, 4), part(case, 5), part(case, 6)
+        f = empty("f", len(exact_h))
+        h = empty("h", len(exact_h))
         au.int16_from_bytes(raw, f, scale=scale, offset=offset)
+        au.int16_from_bytes(raw, h, scale=scale, offset=offset)
         got = bytes(f)
-        if once_only:
+        if ROUND_ONCE:
             assert got == once, (scale, offset)
-            h = empty("h", len(once_h))
-            au.int16_from_bytes(raw, h, scale=scale, offset=offset)
-            assert list(h) == list(once_h), (scale, offset)
+            assert same(h, exact_h), (scale, offset)
         else:
-            for i in range(0, len(got), 4):
-                assert got[i:i + 4] in (once[i:i + 4], twice[i:i + 4]), (scale, offset, i // 4)
+            for i in range(len(h)):
+                assert got[4 * i:4 * i + 4] in (once[4 * i:4 * i + 4], twice[4 * i:4 * i + 4]), (scale, offset, i)
+                assert h[i] in (once_h[i], twice_h[i]), (scale, offset, i)
+
+
+def test_float_to_int16_rounding():
+    for case in CASES:
+        if case["name"] != "affine_f":
+            continue
+        x, exact_h = part(case, 0), part(case, 1)
+        h = empty("h", len(x))
+        au.linear_map(x, h, *case["range"])
+        if ROUND_ONCE:
+            assert same(h, exact_h), case["range"]
+        else:
+            for i in range(len(x)):
+                assert abs(h[i] - exact_h[i]) <= 1, (case["range"], x[i], h[i], exact_h[i])
 
 
 def test_errors_before_writing():
