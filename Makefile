@@ -145,9 +145,9 @@ $(eval $(call core_test_variant,test_trees_q31_softclz,test_trees_q31,-DEML_TREE
 # The IIR core filtering one section after the other, as microcontrollers
 # do (hosts filter up to three side by side; see eml_iir.c).
 $(eval $(call core_test_variant,test_iir_sections,test_iir,-DEML_IIR_INTERLEAVE=0,src/core/eml_iir.c))
-# The int16 maps of FPU-less targets, exact in integers (hosts map in float;
-# see eml_arrayutils.h), with the CLZ instruction and with the loop of chips
-# that have none.
+# The exact integer maps of FPU-less targets (int16 inputs, int16 results;
+# hosts map in float, see eml_arrayutils.h), with the CLZ instruction and
+# with the loop of chips that have none.
 $(eval $(call core_test_variant,test_arrayutils_exact,test_arrayutils,-DEML_ARRAYUTILS_EXACT=1,src/core/eml_arrayutils.c))
 $(eval $(call core_test_variant,test_arrayutils_exact_softclz,test_arrayutils,-DEML_ARRAYUTILS_EXACT=1 -DEML_SOFT_CLZ,src/core/eml_arrayutils.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against

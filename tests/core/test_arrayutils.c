@@ -252,7 +252,7 @@ static void test_from_bytes(void) {
     CHECK(eml_int16_from_bytes_h(le, h, 0, 0, 1, 0, 1.0f, 0.0f) == EML_OK && h[0] == 7, "n_out 0");
 }
 
-/* ---- the int16 maps of FPU-less targets (EML_ARRAYUTILS_EXACT) */
+/* ---- the exact integer maps of FPU-less targets (EML_ARRAYUTILS_EXACT) */
 
 static uint32_t bits_of(float f) {
     uint32_t u;
