@@ -1,10 +1,15 @@
 # Timing for benchmarks, the same code on every target.
 #
 # On the unix port: wall-clock microseconds (time.ticks_us).
-# On emulated MPS2-AN385 run with qemu -icount shift=0 (tools/run --icount),
-# one guest instruction is one nanosecond of virtual time, and the CMSDK APB
-# timer 0 (0x40000000, 25 MHz) counts down one tick per 40 instructions: its
-# readings are instruction counts, the same on every run.
+# On the emulated boards run with qemu -icount shift=0 (tools/run --icount),
+# one guest instruction is one nanosecond of virtual time, so a hardware
+# timer's readings are instruction counts, the same on every run:
+# - MPS2-AN385/AN386 (Cortex-M3, M4F): CMSDK APB timer 0 (0x40000000, 25 MHz)
+#   counts down one tick per 40 instructions;
+# - micro:bit (Cortex-M0): nRF51 TIMER0 (0x40008000, 16 MHz), one tick per
+#   62.5 instructions;
+# - RISC-V virt (RV32IMC): the CLINT's mtime (0x0200BFF8, 10 MHz), one tick
+#   per 100 instructions.
 
 try:
     import time
@@ -18,18 +23,44 @@ INSTR_PER_TICK = 40
 
 if ticks_us is None:
     import machine
-    _TIMER0 = 0x40000000
-    machine.mem32[_TIMER0 + 0x0] = 0           # stop
-    machine.mem32[_TIMER0 + 0x8] = 0xFFFFFFFF  # reload
-    machine.mem32[_TIMER0 + 0x4] = 0xFFFFFFFF  # value
-    machine.mem32[_TIMER0 + 0x0] = 1           # enable
     UNIT = "instructions"
+    # (No new module globals: on the MPS2 boards the module's globals stay
+    # as they were, and with them the benchmarks' counts to the instruction.)
+    if __import__("sys").implementation._machine.startswith("microbit"):
+        _TIMER0 = 0x40008000
+        INSTR_PER_TICK = 62.5
+        machine.mem32[_TIMER0 + 0x504] = 0          # timer mode
+        machine.mem32[_TIMER0 + 0x508] = 3          # 32 bits
+        machine.mem32[_TIMER0 + 0x510] = 0          # 16 MHz
+        machine.mem32[_TIMER0 + 0x000] = 1          # start
 
-    def ticks_us():
-        return machine.mem32[_TIMER0 + 0x4] & 0xFFFFFFFF
+        def ticks_us():
+            machine.mem32[_TIMER0 + 0x040] = 1      # capture into CC[0]
+            return machine.mem32[_TIMER0 + 0x540] & 0xFFFFFFFF
 
-    def ticks_diff(end, start):
-        return ((start - end) & 0xFFFFFFFF) * INSTR_PER_TICK
+        def ticks_diff(end, start):
+            return ((end - start) & 0xFFFFFFFF) * INSTR_PER_TICK
+    elif __import__("sys").implementation._machine.startswith("virt"):
+        _TIMER0 = 0x0200BFF8
+        INSTR_PER_TICK = 100
+
+        def ticks_us():
+            return machine.mem32[_TIMER0] & 0xFFFFFFFF
+
+        def ticks_diff(end, start):
+            return ((end - start) & 0xFFFFFFFF) * INSTR_PER_TICK
+    else:
+        _TIMER0 = 0x40000000
+        machine.mem32[_TIMER0 + 0x0] = 0           # stop
+        machine.mem32[_TIMER0 + 0x8] = 0xFFFFFFFF  # reload
+        machine.mem32[_TIMER0 + 0x4] = 0xFFFFFFFF  # value
+        machine.mem32[_TIMER0 + 0x0] = 1           # enable
+
+        def ticks_us():
+            return machine.mem32[_TIMER0 + 0x4] & 0xFFFFFFFF
+
+        def ticks_diff(end, start):
+            return ((start - end) & 0xFFFFFFFF) * INSTR_PER_TICK
 
 
 def measure(fn, repeat, args=()):

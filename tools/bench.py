@@ -127,11 +127,12 @@ def main():
     modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils"]
     reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils}
-    print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float) and "
-          "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), guest instructions (deterministic); "
+    print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
+          "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "
+          "soft float) and rv32imc = qemu virt (RV32IMC, soft float), guest instructions (deterministic); "
           "the targets are set on x64 and Cortex-M3")
     for module in modules:
-        for target in ("x64", "armv7m", "armv7emsp"):
+        for target in ("x64", "armv7m", "armv7emsp", "armv6m", "rv32imc"):
             r = bench(module, target)
             if r is None:
                 continue
