@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Benchmarks: each bench/bench_<module>.py runs on the x64 unix port (wall
-time) and on emulated Cortex-M3 and Cortex-M4F (qemu -icount: instruction
-counts), next to its pure-MicroPython baseline measured in the same run.
+time) and on emulated Cortex-M3, Cortex-M4F, Cortex-M0 and RV32IMC (qemu
+-icount: instruction counts), next to its pure-MicroPython baseline measured
+in the same run.
 Prints the figures, the ratios, the published reference figures and the
 targets, and the .mpy size of every module on every architecture.
 
