@@ -24,8 +24,9 @@ INSTR_PER_TICK = 40
 if ticks_us is None:
     import machine
     UNIT = "instructions"
-    # (No new module globals: on the MPS2 boards the module's globals stay
-    # as they were, and with them the benchmarks' counts to the instruction.)
+    # (The board's name is not kept: no new module globals on the MPS2
+    # boards. Any change to this file still moves their figures by a few
+    # hundredths of an instruction per call, through the heap's layout.)
     if __import__("sys").implementation._machine.startswith("microbit"):
         _TIMER0 = 0x40008000
         INSTR_PER_TICK = 62.5
