@@ -61,12 +61,6 @@ static inline int32_t decode_int16(const uint8_t *p, int big_endian) {
 /* ---- exact maps in integers (see EML_ARRAYUTILS_EXACT) */
 #if EML_ARRAYUTILS_EXACT
 
-#if defined(__GNUC__)
-#define EML_NOINLINE __attribute__((noinline))
-#else
-#define EML_NOINLINE
-#endif
-
 /* A finite float as m * 2^e, m odd or zero, |m| < 2^24, on the bits.
  * Out of line, as split_coefficients calls it twice. */
 static EML_NOINLINE void split_float(float f, int32_t *m, int32_t *e) {
@@ -272,6 +266,12 @@ static int exact_fh(const float *in, int16_t *out, size_t n, float scale, float 
     return 1;
 }
 
+#else
+/* Without the exact paths every map computes in float. */
+#define exact_map(p, step, big_endian, out_f, out_h, n, scale, offset) 0
+#define exact_fh(in, out, n, scale, offset) 0
+#endif
+
 /* An int16 array's bytes in the machine's own order (folded to a constant). */
 static inline int native_big_endian(void) {
     const union { uint16_t u; uint8_t b[2]; } one = { 1 };
@@ -282,11 +282,6 @@ static inline int native_big_endian(void) {
     exact_map((const uint8_t *)(in), 2, native_big_endian(), (out), NULL, (n), (scale), (offset))
 #define exact_hh(in, out, n, scale, offset) \
     exact_map((const uint8_t *)(in), 2, native_big_endian(), NULL, (out), (n), (scale), (offset))
-#else
-#define exact_hf(in, out, n, scale, offset) 0
-#define exact_hh(in, out, n, scale, offset) 0
-#define exact_fh(in, out, n, scale, offset) 0
-#endif
 #define exact_none(in, out, n, scale, offset) 0
 
 /* The four typed loops: identical but for how an element is read (IN) and
@@ -374,11 +369,9 @@ eml_status eml_int16_from_bytes_f(const uint8_t *bytes, float *out, size_t n_out
         }
         return EML_OK;
     }
-#if EML_ARRAYUTILS_EXACT
     if (exact_map(p, step, big_endian, out, NULL, n_out, scale, offset)) {
         return EML_OK;
     }
-#endif
     for (size_t i = 0; i < n_out; i++, p += step) {
         out[i] = from_int16(decode_int16(p, big_endian)) * scale + offset;
     }
@@ -400,11 +393,9 @@ eml_status eml_int16_from_bytes_h(const uint8_t *bytes, int16_t *out, size_t n_o
         }
         return EML_OK;
     }
-#if EML_ARRAYUTILS_EXACT
     if (exact_map(p, step, big_endian, NULL, out, n_out, scale, offset)) {
         return EML_OK;
     }
-#endif
     for (size_t i = 0; i < n_out; i++, p += step) {
         out[i] = to_int16(from_int16(decode_int16(p, big_endian)) * scale + offset);
     }

@@ -27,6 +27,14 @@ typedef enum {
     EML_ERR_FORMAT,     /* malformed serialized data */
 } eml_status;
 
+/* Keep a function out of line: one copy shared by its callers, or a callee
+ * kept from taking its caller's registers. */
+#if defined(__GNUC__)
+#define EML_NOINLINE __attribute__((noinline))
+#else
+#define EML_NOINLINE
+#endif
+
 /* Soft-float targets: every float operation is a library call there. */
 #if defined(__SOFTFP__) || defined(__riscv_float_abi_soft)
 #define EML_SOFT_FLOAT 1

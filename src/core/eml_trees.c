@@ -291,17 +291,11 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
     }
 }
 
-/* Kept out of the caller so the walk has every register to itself: inlined
- * into eml_trees_predict, GCC spills the array pointers and the node step
- * grows from 9 to 12 Cortex-M3 instructions. */
-#if defined(__GNUC__)
-#define EML_TREES_NOINLINE __attribute__((noinline))
-#else
-#define EML_TREES_NOINLINE
-#endif
-
 /* Every tree's vote, for the common narrow layouts: the walk of
- * EML_TREES_WALK inlined with the model's fields in registers.
+ * EML_TREES_WALK inlined with the model's fields in registers. Each is kept
+ * out of its caller (EML_NOINLINE) so the walk has every register to
+ * itself: inlined into eml_trees_predict, GCC spills the array pointers and
+ * the node step grows from 9 to 12 Cortex-M3 instructions.
  *
  * Out-of-order hosts walk a batch of trees first and vote after: the walks
  * are then independent chains of loads that overlap, not separated by the
@@ -316,7 +310,7 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
 #if defined(__x86_64__) || defined(__aarch64__)
 #define EML_TREES_BATCH 16u
 #define EML_TREES_VOTES(name, TT, XT, CONV) \
-    static EML_TREES_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
+    static EML_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
         EML_TREES_NARROW_LOCALS(TT, XT); \
         const uint16_t *roots = (const uint16_t *)m->roots; \
         uint32_t leaf[EML_TREES_BATCH]; \
@@ -349,7 +343,7 @@ static inline void vote(const eml_trees *m, uint32_t leaf, float *out) {
     }
 #else
 #define EML_TREES_VOTES(name, TT, XT, CONV) \
-    static EML_TREES_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
+    static EML_NOINLINE void name(const eml_trees *m, const void *xv, float *out) { \
         EML_TREES_NARROW_LOCALS(TT, XT); \
         const uint16_t *roots = (const uint16_t *)m->roots; \
         const uint16_t *roots_end = roots + m->n_trees; /* >= 1, see predict */ \

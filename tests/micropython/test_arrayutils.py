@@ -92,14 +92,6 @@ def test_int16_from_bytes():
 ROUND_ONCE = sys.implementation._mpy >> 10 in (5, 6, 11)
 
 
-def same(a, b):
-    # element by element: lists of both would not fit the boards' heap here
-    for i in range(len(a)):
-        if a[i] != b[i]:
-            return False
-    return len(a) == len(b)
-
-
 def test_int16_scaled_rounding():
     for case in CASES:
         if case["name"] != "affine":
@@ -114,7 +106,7 @@ def test_int16_scaled_rounding():
         got = bytes(f)
         if ROUND_ONCE:
             assert got == once, (scale, offset)
-            assert same(h, exact_h), (scale, offset)
+            assert emltest.close(h, exact_h, 0)[0], (scale, offset)
         else:
             for i in range(len(h)):
                 assert got[4 * i:4 * i + 4] in (once[4 * i:4 * i + 4], twice[4 * i:4 * i + 4]), (scale, offset, i)
@@ -129,7 +121,7 @@ def test_float_to_int16_rounding():
         h = empty("h", len(x))
         au.linear_map(x, h, *case["range"])
         if ROUND_ONCE:
-            assert same(h, exact_h), case["range"]
+            assert emltest.close(h, exact_h, 0)[0], case["range"]
         else:
             for i in range(len(x)):
                 assert abs(h[i] - exact_h[i]) <= 1, (case["range"], x[i], h[i], exact_h[i])
