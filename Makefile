@@ -42,8 +42,9 @@ RV32_FLAGS := RV32_ARCH=rv32imac CFLAGS_EXTRA=-misa-spec=2.2 AFLAGS="-mabi=ilp32
 # native .mpy files; turn it on in its ARMv6-M form.
 MICROBIT_FLAGS := CFLAGS_EXTRA="-DMICROPY_EMIT_THUMB=1 -DMICROPY_EMIT_THUMB_ARMV7M=0"
 
-# MPS2_AN386 (Cortex-M4F) is this project's board, in tools/boards.
-BOARDS := MPS2_AN385 MPS2_AN386 MICROBIT VIRT_RV32
+# MPS2_AN386 (Cortex-M4F) and MPS2_AN500 (Cortex-M7, double-precision floats)
+# are this project's boards, in tools/boards.
+BOARDS := MPS2_AN385 MPS2_AN386 MPS2_AN500 MICROBIT VIRT_RV32
 FIRMWARES := $(foreach b,$(BOARDS),$(DEPS)/qemu/$(b)/firmware.elf)
 
 CORE_SRC := $(wildcard src/core/*.c src/core/*.h)

@@ -5,8 +5,10 @@
    trees, IIR and array tests also as AArch64 code, run under qemu-user), and a
    brief libFuzzer run of the C model loaders (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
-   builtin (unix port), armv6m, armv7m, armv7emsp, rv32imc (emulated boards), and
-   builtin-armv7m (the emulated Cortex-M3 with the modules in its firmware).
+   builtin (unix port), armv6m, armv7m, armv7emsp, armv7emdp (the armv7emsp files
+   on a Cortex-M7 firmware with double-precision floats), rv32imc (emulated
+   boards), and builtin-armv7m (the emulated Cortex-M3 with the modules in its
+   firmware).
 3. Host-side pytest tests of python/.
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
@@ -30,7 +32,7 @@ import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TARGETS = ["x64", "builtin", "armv6m", "armv7m", "armv7emsp", "rv32imc", "builtin-armv7m"]
+TARGETS = ["x64", "builtin", "armv6m", "armv7m", "armv7emsp", "armv7emdp", "rv32imc", "builtin-armv7m"]
 TESTDATA = os.path.join(TOP, "build", "testdata")
 SHARED = os.path.join(os.path.dirname(TOP), "shared", "data")
 SUMMARY = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed", re.M)

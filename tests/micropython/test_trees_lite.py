@@ -5,7 +5,7 @@
 # API. Regression files: test_trees_lite_regressors.py (one file each, so that a board's
 # heap holds the data).
 # needs: trees_cls.bin trees_cls.json trees_bad.bin trees_bad.json trees_check.py
-# targets: x64 armv6m armv7m armv7emsp rv32imc
+# targets: x64 armv6m armv7m armv7emsp armv7emdp rv32imc
 import array
 import gc
 import json

@@ -2,7 +2,7 @@
 # tree, random forest, extra trees give identical classes and probabilities, float and
 # int16 inputs; the (histogram) gradient boosting files are refused.
 # needs: trees_digits.bin trees_digits.json trees_check.py
-# targets: x64 armv6m armv7m armv7emsp rv32imc
+# targets: x64 armv6m armv7m armv7emsp armv7emdp rv32imc
 import emlearn_trees_lite
 import emltest
 import trees_check

@@ -1,6 +1,6 @@
 # emlearn_trees_lite under the random calls of trees_random_calls.py.
 # needs: trees_layout.bin trees_layout.json trees_missing.bin trees_missing.json trees_random_calls.py random_args.py trees_check.py
-# targets: x64 armv6m armv7m armv7emsp rv32imc
+# targets: x64 armv6m armv7m armv7emsp armv7emdp rv32imc
 import emlearn_trees_lite
 import emltest
 import trees_random_calls

@@ -1,4 +1,5 @@
-// Turns the Cortex-M4 FPU on before MicroPython starts: the qemu port's
+// Turns the FPU on before MicroPython starts (the Cortex-M4F here, and the
+// Cortex-M7 of MPS2_AN500, which builds this file too): the qemu port's
 // start-up code calls uart_init() first, and the board links that call here
 // (--wrap=uart_init).
 #include <stdint.h>
