@@ -26,9 +26,9 @@ DEPS := $(TOP)/deps
 BUILD := $(TOP)/build
 STAMP := $(DEPS)/stamps
 
-# Debian packages the project needs (see README, "Set-up").
+# Debian packages the project needs (`make setup`, see the README).
 PACKAGES := build-essential clang dpkg-dev python3-numpy python3-scipy python3-sklearn python3-xgboost \
-	python3-pytest python3-pyelftools python3-arpy python3-serial \
+	python3-pytest python3-pyflakes python3-mypy python3-pyelftools python3-arpy python3-serial \
 	gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
 	picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc \
 	gcc-aarch64-linux-gnu qemu-user

@@ -9,7 +9,8 @@
    on a Cortex-M7 firmware with double-precision floats), rv32imc (emulated
    boards), and builtin-armv7m (the emulated Cortex-M3 with the modules in its
    firmware).
-3. Host-side pytest tests of python/.
+3. Host-side pytest tests of python/, and lint: pyflakes on every Python file
+   (host side and MicroPython scripts), mypy on the host side (mypy.ini).
 
 A test file names the files it needs in a comment line `# needs: a.bin b.json`:
 helper modules beside it in tests/micropython or in an examples/ folder, files
@@ -165,6 +166,26 @@ def pytest_tests():
     return passed, failed
 
 
+# Every Python file of the project: host side, and MicroPython scripts, which
+# pyflakes reads as Python 3 too. tools/run has no .py suffix.
+LINT_PATHS = ["python", "tools", "tools/run", "tests", "bench", "examples"]
+
+
+def lint():
+    """pyflakes (unused imports, undefined names) and mypy (types); one
+    passed or failed each, printing what they found."""
+    passed = failed = 0
+    for name, command in (("pyflakes", ["-m", "pyflakes"] + LINT_PATHS), ("mypy", ["-m", "mypy"])):
+        proc = subprocess.run([sys.executable] + command, cwd=TOP,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        ok = proc.returncode == 0
+        if not ok:
+            sys.stdout.write(proc.stdout.decode(errors="replace")[-5000:])
+        print("lint %-15s %s" % (name, "ok" if ok else "FAILED"))
+        passed, failed = passed + ok, failed + (not ok)
+    return passed, failed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default=",".join(TARGETS))
@@ -184,6 +205,7 @@ def main():
     parts.append(lambda: micropython_tests(opts.targets.split(","), opts.only))
     if not opts.no_pytest and os.path.isdir(os.path.join(TOP, "python", "tests")):
         parts.append(pytest_tests)
+        parts.append(lint)
     for part in parts:
         passed, failed = part()
         total[0] += passed

@@ -76,12 +76,13 @@ def _data_record(data: bytes, pos: int, align: int) -> bytes:
 
 def _entry(name: str, content: bytes | Tree, pos: int, align: int) -> bytes:
     """The file or directory record for name, placed at offset pos."""
-    kind = _FILE if isinstance(content, (bytes, bytearray, memoryview)) else _DIRECTORY
     payload = bytearray(_name(name))
     start = pos + 1 + _LENGTH_WIDTH     # offset of payload[0]
-    if kind == _FILE:
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        kind = _FILE
         payload += _data_record(bytes(content), start + len(payload), align)
     else:
+        kind = _DIRECTORY
         for child in sorted(content):
             payload += _entry(child, content[child], start + len(payload), align)
     return bytes([kind]) + _length(len(payload)) + bytes(payload)

@@ -115,7 +115,7 @@ def float32_above(thr: float) -> np.float32:
         return np.nextafter(f, np.float32(np.inf))
 
 
-def float32_key(value: float) -> int:
+def float32_key(value: float | np.float32) -> int:
     """The int32 order key of a float32 (docs/trees-format.md, decision rule).
 
     -0.0 is keyed as +0.0 and every NaN as INT32_MAX.
@@ -228,7 +228,7 @@ class _Ensemble:
     init: np.ndarray | None  # float64, n_outputs values, when combine != 0
 
 
-def _sklearn_types() -> dict[str, type]:
+def _sklearn_types() -> dict[str, Any]:
     from sklearn import ensemble, tree
 
     return {
@@ -525,6 +525,7 @@ class _LeafEncoder:
         if tid not in self._counts:
             self._counts[tid] = _class_counts(tree)
         counts = self._counts[tid]
+        weights: np.ndarray | None = None
         if counts is not None:
             row = counts[node]
             classes = [c for c in range(len(row)) if row[c] > 0]
@@ -542,12 +543,12 @@ class _LeafEncoder:
                 self.n_over_sum += 1
                 weights = np.array(record[2::2], dtype=np.float64)
                 record = None
-            else:
-                weights = None
         else:
             self.n_non_integer += 1
+            assert weights is not None
             weights = weights[classes]
         if record is None:
+            assert weights is not None
             approx = _approximate_counts(weights)
             record = _class_record([(c, int(k)) for c, k in zip(classes, approx)])
         return (_RECORD, self.pool.add(record, record))

@@ -38,7 +38,7 @@ def _get(data: bytes, field: str) -> int:
     return struct.unpack_from(fmt, data, off)[0]
 
 
-def _set(data: bytes, field: str, value) -> bytes:
+def _set(data: bytes, field: str, value: int | bytes) -> bytes:
     off, fmt = _FIELDS[field]
     b = bytearray(data)
     struct.pack_into(fmt, b, off, value)
@@ -84,7 +84,7 @@ def _read(data: bytes, section: str, index: int) -> int:
     return np.frombuffer(data, dtype=dt, count=1, offset=off + index * np.dtype(dt).itemsize)[0].item()
 
 
-def _poke(data: bytes, section: str, index: int, value) -> bytes:
+def _poke(data: bytes, section: str, index: int, value: float) -> bytes:
     off, dt = _sections(data)[section]
     b = bytearray(data)
     size = np.dtype(dt).itemsize

@@ -369,8 +369,9 @@ def predict_binary(data: bytes, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
         # acc <= 2^31 is exact in float64 and so is the scaling; float32 rounds to nearest
         outputs = (acc.astype(np.float64) * 2.0 ** -31).astype(np.float32)
         return outputs, np.argmax(acc, axis=1)
+    assert m.tree_output is not None  # present for every values model (parse_model)
     sums = np.zeros((n, m.n_outputs), dtype=np.float32)
-    if m.combine != 0:
+    if m.init is not None:  # present exactly when combine != 0 (parse_model)
         sums += m.init
     pool = m.pool.astype(np.float32)
     for t, root in enumerate(m.roots.tolist()):

@@ -34,6 +34,7 @@ def nearest_float32(v: Fraction) -> np.float32:
         even = int(np.array(c).view(np.uint32)) & 1 == 0
         if best is None or d < best[0] or (d == best[0] and even):
             best = (d, c)
+    assert best is not None
     return best[1]
 
 

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 
-import numpy as np
 from sklearn.ensemble import IsolationForest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
