@@ -1,0 +1,36 @@
+/* Fast Fourier transform of complex float data, in place.
+ *
+ * The forward transform X[k] = sum_j x[j] exp(-2 pi i j k / n), unscaled, as
+ * numpy.fft.fft and scipy.fft.fft compute it, for n a power of two from 1 to
+ * EML_FFT_MAX_LENGTH: radix-2, decimation in time. The real and imaginary
+ * parts are separate arrays (emlearn's layout).
+ *
+ * The twiddle factors come from two caller-owned tables of n / 2 floats,
+ * sin_table[k] = sin(2 pi k / n) and cos_table[k] = cos(2 pi k / n), which
+ * eml_fft_fill computes (within about 2 units in the last place) or the
+ * caller provides. The butterflies whose twiddle is 1 or -i (the first two
+ * stages, and the first and middle butterfly of every later one) are
+ * computed without multiplying, which also makes them exact.
+ */
+#ifndef EML_FFT_H
+#define EML_FFT_H
+
+#include "eml_common.h"
+
+#define EML_FFT_MAX_LENGTH 8388608u     /* 2^23: angles are reduced exactly up to it */
+
+/* EML_OK when n is a power of two from 1 to EML_FFT_MAX_LENGTH,
+ * EML_ERR_SIZE otherwise. */
+eml_status eml_fft_check_length(size_t n);
+
+/* The twiddle tables of an n-point transform: n / 2 floats each.
+ * EML_ERR_SIZE (tables untouched) when n is not a valid length. */
+eml_status eml_fft_fill(float *sin_table, float *cos_table, size_t n);
+
+/* Forward transform of the n complex values (real[j], imag[j]) in place,
+ * with the tables of an n-point transform. The arrays must not overlap.
+ * EML_ERR_SIZE (data untouched) when n is not a valid length. */
+eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
+    float *real, float *imag, size_t n);
+
+#endif /* EML_FFT_H */
