@@ -5,6 +5,7 @@
 #   emltest.main(globals())
 #
 # Prints one line per test and a closing `N passed, N failed`; exits 1 on failure.
+import gc
 import sys
 
 def close(a, b, tol):
@@ -22,6 +23,20 @@ def raises(exc, fn, *args, **kw):
     except exc as e:
         return str(e)
     raise AssertionError("%s not raised" % exc.__name__)
+
+def heap_levels(use, rounds=4):
+    """(heap in use while an object lived, heap level after each round). use()
+    makes an object, uses it and returns gc.mem_alloc(); the object is gone
+    when it returns. First uses may allocate lasting things (qstrs, caches),
+    and the collector scans the C stack conservatively, so a stale word can
+    keep one dead object alive for a round (seen on Cortex-M3): callers check
+    that the last three levels are equal, not the first."""
+    levels = []
+    for _ in range(rounds):
+        during = use()
+        gc.collect()
+        levels.append(gc.mem_alloc())
+    return during, levels
 
 def main(scope):
     passed = failed = 0

@@ -51,7 +51,7 @@ def test_delete_returns_heap():
     f.seek(case["model"][0])
     data = bytearray(f.read(case["model"][1]))  # copied into the model's own buffer
     row = array.array("h", bytes(2 * case["rows"][3]))
-    during, levels = trees_check.heap_levels(lambda: use_model(data, row))
+    during, levels = emltest.heap_levels(lambda: use_model(data, row))
     assert during > levels[-1] + len(data) // 2, (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

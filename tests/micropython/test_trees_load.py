@@ -78,7 +78,7 @@ def load_and_drop():
 
 
 def test_delete_returns_heap():
-    during, levels = trees_check.heap_levels(load_and_drop)
+    during, levels = emltest.heap_levels(load_and_drop)
     assert during > levels[-1] + len(DATA), (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

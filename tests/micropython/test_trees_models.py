@@ -260,7 +260,7 @@ def make_model():
 
 
 def test_delete_returns_heap():
-    during, levels = trees_check.heap_levels(make_model)
+    during, levels = emltest.heap_levels(make_model)
     assert during > levels[-1] + 1000, (levels, during)
     assert levels[-1] == levels[-2] == levels[-3], levels
 

@@ -3,7 +3,6 @@
 # imports the module (emlearn_trees or emlearn_trees_lite) and passes it, so
 # only that one is put on the boards.
 import array
-import gc
 import json
 import emltest
 
@@ -104,18 +103,3 @@ def check_bad_models(trees):
             else:
                 raise AssertionError("loaded bad model " + name)
     return len(index)
-
-
-def heap_levels(use, rounds=4):
-    """(heap in use while a model lived, heap level after each round). use()
-    makes a model, predicts and returns gc.mem_alloc(); the model is gone when
-    it returns. First uses may allocate lasting things (qstrs, caches), and the
-    collector scans the C stack conservatively, so a stale word can keep one
-    dead object alive for a round (seen on Cortex-M3): callers check that the
-    last three levels are equal, not the first."""
-    levels = []
-    for _ in range(rounds):
-        during = use()
-        gc.collect()
-        levels.append(gc.mem_alloc())
-    return during, levels
