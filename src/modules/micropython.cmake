@@ -3,3 +3,4 @@
 include(${CMAKE_CURRENT_LIST_DIR}/emlearn_iir/micropython.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/emlearn_arrayutils/micropython.cmake)
 include(${CMAKE_CURRENT_LIST_DIR}/emlearn_trees/micropython.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/emlearn_fft/micropython.cmake)
