@@ -65,6 +65,17 @@ def report_iir(target, r):
         print("                %s" % REFERENCE["emlearn_iir"][target])
 
 
+def report_fft(target, r):
+    n = int(r["n"])
+    if target == "x64":
+        figures = "%.3g us per call; pure MicroPython %.4g us" % (float(r["module_per_call"]), float(r["python_per_call"]))
+    else:
+        figures = "%.0f instructions per call; pure MicroPython %.0f" % (float(r["module_per_call"]),
+                                                                        float(r["python_per_call"]))
+    print("  emlearn_fft   %s, %d points: %s; %.0fx faster (results differ by %.2g at most)"
+          % (target, n, figures, float(r["speedup"]), float(r["max_difference"])))
+
+
 ARRAYUTILS_JOBS = (
     ("decode", "int16_from_bytes, one axis of x,y,z frames, scaled, to array('f')"),
     ("to_float", "linear_map array('h') -> array('f')"),
@@ -125,9 +136,9 @@ def sizes():
 
 
 def main():
-    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils"]
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft"]
     reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
-               "emlearn_arrayutils": report_arrayutils}
+               "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "
           "soft float) and rv32imc = qemu virt (RV32IMC, soft float), guest instructions (deterministic); "
