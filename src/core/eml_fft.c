@@ -1,6 +1,12 @@
 /* Radix-2 FFT, in place; see eml_fft.h. */
 #include "eml_fft.h"
 
+/* Chips without an FPU compute in integers (see forward_fixed); the host
+ * tests build that path too, with -DEML_FFT_FIXED=1. */
+#ifndef EML_FFT_FIXED
+#define EML_FFT_FIXED EML_SOFT_FLOAT
+#endif
+
 eml_status eml_fft_check_length(size_t n) {
     if (n == 0 || n > EML_FFT_MAX_LENGTH || (n & (n - 1)) != 0) {
         return EML_ERR_SIZE;
@@ -103,6 +109,7 @@ static void bit_reverse(float *re, float *im, size_t n) {
     }
 }
 
+#if !EML_FFT_FIXED
 /* x[j], x[l] = x[j] + t, x[j] - t */
 static inline void butterfly(float *re, float *im, size_t j, size_t l, float tr, float ti) {
     const float ar = re[j], ai = im[j];
@@ -160,6 +167,12 @@ static void stage(const float *sin_table, const float *cos_table, float *re, flo
         }
     }
 }
+#endif /* !EML_FFT_FIXED */
+
+#if EML_FFT_FIXED
+static void forward_fixed(const float *sin_table, const float *cos_table,
+    float *real, float *imag, size_t n);
+#endif
 
 eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
     float *real, float *imag, size_t n) {
@@ -170,6 +183,9 @@ eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
         return EML_OK;
     }
     bit_reverse(real, imag, n);
+#if EML_FFT_FIXED
+    forward_fixed(sin_table, cos_table, real, imag, n);
+#else
     if (n == 2) {
         butterfly(real, imag, 0, 1, real[1], imag[1]);
         return EML_OK;
@@ -178,5 +194,203 @@ eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
     for (size_t size = 8; size <= n; size *= 2) {
         stage(sin_table, cos_table, real, imag, n, size);
     }
+#endif
     return EML_OK;
 }
+
+#if EML_FFT_FIXED
+/* ------------------------------------------------------------------------ */
+/* Block floating point, for chips without an FPU: every value an int32
+ * mantissa, all sharing one exponent, in the arrays' own memory. A float
+ * multiply or add is a library call of 30 to 100 instructions there, an
+ * integer multiply one to a few. The values stay below 2^29 before each
+ * radix-2 stage (a butterfly output is at most 1 + sqrt(2) times its inputs);
+ * a stage shifts its inputs right by 0 to 2 bits, as the largest output of
+ * the stage before requires. That keeps 29 to 31 significant bits against
+ * the largest value, where float keeps 24 against each: the results are
+ * as accurate as the float transform's (tests/core/test_fft.c holds both to
+ * the same bound). */
+
+/* Integer access to the float arrays' memory: may_alias exempts it from
+ * the strict-aliasing rules (the caller's arrays may be declared float). */
+#if defined(__GNUC__)
+typedef int32_t __attribute__((may_alias)) eml_fft_word;
+#else
+typedef int32_t eml_fft_word;
+#endif
+
+#define EML_FFT_HEADROOM (1 << 29)
+
+/* round(value * 2^shift) for the float with these bits, whose biased
+ * exponent plus shift is at most 157 (so the result stays below 2^31): its
+ * 24-bit significand m shifted by d, left, or right rounded to nearest (ties
+ * away from zero). */
+static int32_t to_fixed(uint32_t bits, int32_t shift) {
+    const uint32_t e = (bits >> 23) & 0xffu;
+    const uint32_t m = (bits & 0x7fffffu) | (e ? 0x800000u : 0u);
+    const int32_t d = (int32_t)(e ? e : 1u) - 150 + shift;
+    uint32_t u;
+    if (d >= 0) {
+        u = m << d;
+    } else if (d > -32) {
+        u = (m + (1u << (-d - 1))) >> -d;
+    } else {
+        u = 0;
+    }
+    return (bits & EML_SIGN_BIT) ? -(int32_t)u : (int32_t)u;
+}
+
+/* A twiddle factor in [-1, 1] as Q31 (2^31 w), saturated at +-(2^31 - 1):
+ * caller tables may hold anything. */
+static int32_t twiddle_q31(float w) {
+    const uint32_t bits = eml_float_bits(w);
+    if ((bits & EML_ABS_MASK) >= 0x3f800000u) {   /* |w| >= 1, inf, NaN */
+        return (bits & EML_SIGN_BIT) ? -0x7fffffff : 0x7fffffff;
+    }
+    return to_fixed(bits, 31);
+}
+
+/* x * 2^exponent as the nearest float (ties to even); beyond the float
+ * range, infinity, and below the normal range, zero. */
+static float from_fixed(int32_t x, int32_t exponent) {
+    if (x == 0) {
+        return 0.0f;
+    }
+    const uint32_t sign = x < 0 ? EML_SIGN_BIT : 0u;
+    const uint32_t u = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;
+    const uint32_t lz = eml_leading_zeros(u);
+    const uint32_t v = u << lz;
+    uint32_t m = v >> 8;
+    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
+    /* u = v 2^-lz and v = m 2^8 with m in [2^23, 2^24]: the biased exponent
+     * of the result is 158 - lz + exponent, less the 1 that m's top bit
+     * adds to the exponent field */
+    const int32_t field = 157 - (int32_t)lz + exponent;
+    if (field >= 254) {
+        return eml_bits_float(sign | EML_EXP_MASK);
+    }
+    if (field < 0) {
+        return eml_bits_float(sign);
+    }
+    return eml_bits_float(sign | (((uint32_t)field << 23) + m));
+}
+
+/* An upper bound of |x| (one less for negative x), for OR-ing together. */
+static inline uint32_t magnitude(int32_t x) {
+    return (uint32_t)(x ^ (x >> 31));
+}
+
+/* The shift that brings values bounded by `bound` below EML_FFT_HEADROOM. */
+static int32_t shift_for(uint32_t bound) {
+    return bound >= 2u * EML_FFT_HEADROOM ? 2 : bound >= EML_FFT_HEADROOM ? 1 : 0;
+}
+
+/* Floats to mantissas of a shared exponent: the largest below 2^28.
+ * Returns the exponent (value = mantissa * 2^exponent), or INT32_MIN when
+ * a value is infinite or NaN (nothing converted). */
+static int32_t floats_to_fixed(float *re, float *im, size_t n) {
+    uint32_t top = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t a = eml_float_bits(re[i]) & EML_ABS_MASK, b = eml_float_bits(im[i]) & EML_ABS_MASK;
+        top = a > top ? a : top;
+        top = b > top ? b : top;
+    }
+    if (top >= EML_EXP_MASK) {
+        return INT32_MIN;
+    }
+    /* the largest biased exponent E (1 for subnormals and zeros): its
+     * mantissas, 24 bits, become m << 4 */
+    const int32_t e_max = (int32_t)(top >> 23) > 0 ? (int32_t)(top >> 23) : 1;
+    eml_fft_word *xr = (eml_fft_word *)re, *xi = (eml_fft_word *)im;
+    for (size_t i = 0; i < n; i++) {
+        xr[i] = to_fixed(eml_float_bits(re[i]), 154 - e_max);
+        xi[i] = to_fixed(eml_float_bits(im[i]), 154 - e_max);
+    }
+    return e_max - 154;
+}
+
+/* Mantissas back to floats, value = mantissa * 2^exponent, in place. */
+static void fixed_to_floats(float *re, float *im, size_t n, int32_t exponent) {
+    eml_fft_word *xr = (eml_fft_word *)re, *xi = (eml_fft_word *)im;
+    for (size_t i = 0; i < n; i++) {
+        re[i] = from_fixed(xr[i], exponent);
+        im[i] = from_fixed(xi[i], exponent);
+    }
+}
+
+/* The first two stages as 4-point transforms (see first_stages), values
+ * below 2^28 in, below 2^30 out. Returns a bound of the outputs. */
+static uint32_t fixed_first_stages(eml_fft_word *re, eml_fft_word *im, size_t n) {
+    uint32_t bound = 0;
+    for (size_t j = 0; j < n; j += 4) {
+        const int32_t ar = re[j] + re[j + 1], ai = im[j] + im[j + 1];
+        const int32_t br = re[j] - re[j + 1], bi = im[j] - im[j + 1];
+        const int32_t cr = re[j + 2] + re[j + 3], ci = im[j + 2] + im[j + 3];
+        const int32_t dr = re[j + 2] - re[j + 3], di = im[j + 2] - im[j + 3];
+        const int32_t out[8] = { ar + cr, ai + ci, br + di, bi - dr, ar - cr, ai - ci, br - di, bi + dr };
+        for (int k = 0; k < 4; k++) {
+            re[j + k] = out[2 * k];
+            im[j + k] = out[2 * k + 1];
+            bound |= magnitude(out[2 * k]) | magnitude(out[2 * k + 1]);
+        }
+    }
+    return bound;
+}
+
+/* One radix-2 stage (size >= 2) on values bounded by `bound`: inputs shifted
+ * right as shift_for(bound) says first, twiddles in Q31. Returns the bound
+ * of the outputs, and adds the shift to *exponent. */
+static uint32_t fixed_stage(const float *sin_table, const float *cos_table, eml_fft_word *re,
+    eml_fft_word *im, size_t n, size_t size, uint32_t bound, int32_t *exponent) {
+    const int32_t sh = shift_for(bound);
+    *exponent += sh;
+    const size_t half = size / 2, stride = n / size;
+    uint32_t out_bound = 0;
+    for (size_t k = 0; k < half; k++) {
+        /* k = 0: twiddle 1, exactly */
+        const int32_t c = k ? twiddle_q31(cos_table[k * stride]) : 0;
+        const int32_t s = k ? twiddle_q31(sin_table[k * stride]) : 0;
+        for (size_t j = k; j < n; j += size) {
+            const size_t l = j + half;
+            const int32_t ar = re[j] >> sh, ai = im[j] >> sh;
+            const int32_t br = re[l] >> sh, bi = im[l] >> sh;
+            int32_t tr = br, ti = bi;
+            if (k) {
+                /* b exp(-i theta): (br c + bi s) + i (bi c - br s), Q31 products */
+                tr = (int32_t)(((int64_t)br * c + (int64_t)bi * s) >> 31);
+                ti = (int32_t)(((int64_t)bi * c - (int64_t)br * s) >> 31);
+            }
+            re[j] = ar + tr;
+            im[j] = ai + ti;
+            re[l] = ar - tr;
+            im[l] = ai - ti;
+            out_bound |= magnitude(re[j]) | magnitude(im[j]) | magnitude(re[l]) | magnitude(im[l]);
+        }
+    }
+    return out_bound;
+}
+
+/* The transform after bit reversal (n >= 2). */
+static void forward_fixed(const float *sin_table, const float *cos_table,
+    float *real, float *imag, size_t n) {
+    int32_t exponent = floats_to_fixed(real, imag, n);
+    if (exponent == INT32_MIN) {
+        /* infinity or NaN in: NaN out, everywhere (see eml_fft.h) */
+        for (size_t i = 0; i < n; i++) {
+            real[i] = imag[i] = eml_bits_float(0x7fc00000u);
+        }
+        return;
+    }
+    eml_fft_word *re = (eml_fft_word *)real, *im = (eml_fft_word *)imag;
+    size_t size = 2;
+    uint32_t bound = 1u << 28;      /* below EML_FFT_HEADROOM: no shift */
+    if (n >= 4) {
+        bound = fixed_first_stages(re, im, n);
+        size = 8;
+    }
+    for (; size <= n; size *= 2) {
+        bound = fixed_stage(sin_table, cos_table, re, im, n, size, bound, &exponent);
+    }
+    fixed_to_floats(real, imag, n, exponent);
+}
+#endif /* EML_FFT_FIXED */

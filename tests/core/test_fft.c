@@ -190,11 +190,75 @@ static void test_tone(void) {
     CHECK(ok, "a cosine on bin 3 gives n/2 at bins 3 and n-3");
 }
 
+/* Scaling the input by a power of two scales every output by it exactly
+ * (in float, and in the integer path's shared exponent), from tiny to huge
+ * signals. */
+static void test_scaling(void) {
+    const size_t n = 256;
+    static float base_re[256], base_im[256];
+    unsigned seed = 99;
+    for (size_t j = 0; j < n; j++) {
+        re[j] = (float)((int)(check_rand(&seed) % 2001) - 1000) / 1000.0f;
+        im[j] = (float)((int)(check_rand(&seed) % 2001) - 1000) / 1000.0f;
+    }
+    memcpy(base_re, re, sizeof base_re);
+    memcpy(base_im, im, sizeof base_im);
+    eml_fft_fill(sin_t, cos_t, n);
+    eml_fft_forward(sin_t, cos_t, re, im, n);
+    static float want_re[256], want_im[256];
+    memcpy(want_re, re, sizeof want_re);
+    memcpy(want_im, im, sizeof want_im);
+    const int powers[] = { -100, -40, -1, 1, 20, 100 };
+    for (size_t p = 0; p < sizeof powers / sizeof powers[0]; p++) {
+        const float scale = ldexpf(1.0f, powers[p]);
+        for (size_t j = 0; j < n; j++) {
+            re[j] = base_re[j] * scale;
+            im[j] = base_im[j] * scale;
+        }
+        eml_fft_forward(sin_t, cos_t, re, im, n);
+        int ok = 1;
+        for (size_t k = 0; k < n; k++) {
+            ok &= re[k] == want_re[k] * scale && im[k] == want_im[k] * scale;
+        }
+        CHECK(ok, "outputs scale with the input by powers of two");
+    }
+}
+
+/* Infinite or NaN inputs give no finite output: the float path propagates
+ * them through the butterflies, the integer path makes every output NaN.
+ * Outputs beyond the float range are infinite. */
+static void test_non_finite(void) {
+    const float specials[] = { INFINITY, -INFINITY, NAN };
+    const size_t n = 16;
+    eml_fft_fill(sin_t, cos_t, n);
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t j = 0; j < n; j++) {
+            re[j] = (float)j;
+            im[j] = 0.0f;
+        }
+        re[5] = specials[i];
+        eml_fft_forward(sin_t, cos_t, re, im, n);
+        int ok = 1;
+        for (size_t k = 0; k < n; k++) {
+            ok &= !isfinite(re[k]) || !isfinite(im[k]);
+        }
+        CHECK(ok, "a non-finite input leaves no finite output");
+    }
+    for (size_t j = 0; j < n; j++) {
+        re[j] = 3e38f;
+        im[j] = 0.0f;
+    }
+    eml_fft_forward(sin_t, cos_t, re, im, n);
+    CHECK(isinf(re[0]) && re[0] > 0, "16 x 3e38 overflows to infinity");
+}
+
 int main(void) {
     test_lengths();
     test_tables();
     test_against_dft();
     test_exact();
     test_tone();
+    test_scaling();
+    test_non_finite();
     return check_summary();
 }
