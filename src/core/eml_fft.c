@@ -15,42 +15,63 @@ eml_status eml_fft_check_length(size_t n) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Twiddle tables: sin and cos of 2 pi k / n for k < n / 2. The angle is
- * reduced exactly, in integers, to phi in [0, pi / 4] (an octant and its
- * mirror), where two short polynomials are accurate to about one unit in
- * the last place, so no libm is needed (a native module has none that
- * mpy_ld can link on every architecture). */
+/* Integers to floats. */
 
-/* Coefficients fitted to sin(x) = x + x^3 (S0 + S1 x^2 + S2 x^4) and
- * cos(x) = 1 + x^2 (C0 + C1 x^2 + C2 x^4 + C3 x^6) on [0, pi / 4], near
- * minimax in relative error (Lawson iterations on Chebyshev nodes), then
- * rounded to float. Evaluated in float over the interval: at most 0.75
- * (sin) and 1.15 (cos) units in the last place from the exact values. */
-#define EML_FFT_S0 -0x1.555546p-3f
-#define EML_FFT_S1 0x1.11073cp-7f
-#define EML_FFT_S2 -0x1.9943e2p-13f
-#define EML_FFT_C0 -0x1p-1f
-#define EML_FFT_C1 0x1.55553cp-5f
-#define EML_FFT_C2 -0x1.6c07f2p-10f
-#define EML_FFT_C3 0x1.9916a4p-16f
-
-static float sin_octant(float x) {
-    const float z = x * x;
-    return x + (x * z) * ((EML_FFT_S2 * z + EML_FFT_S1) * z + EML_FFT_S0);
+/* (a * b) / 2^31, rounded down: the product of two Q31 fractions. */
+static inline int32_t mul_q31(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * b) >> 31);
 }
 
-static float cos_octant(float x) {
-    const float z = x * x;
-    return 1.0f + z * (((EML_FFT_C3 * z + EML_FFT_C2) * z + EML_FFT_C1) * z + EML_FFT_C0);
+/* sign | u * 2^exponent (u > 0) as the nearest float, ties to even; beyond
+ * the float range, infinity, and below the normal range, zero. */
+static float make_float(uint32_t sign, uint32_t u, int32_t exponent) {
+    const uint32_t lz = eml_leading_zeros(u);
+    const uint32_t v = u << lz;
+    uint32_t m = v >> 8;
+    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
+    /* u = v 2^-lz and v = m 2^8 with m in [2^23, 2^24]: the biased exponent
+     * of the result is 158 - lz + exponent, less the 1 that m's top bit
+     * adds to the exponent field */
+    const int32_t field = 157 - (int32_t)lz + exponent;
+    if (field >= 254) {
+        return eml_bits_float(sign | EML_EXP_MASK);
+    }
+    if (field < 0) {
+        return eml_bits_float(sign);
+    }
+    return eml_bits_float(sign | (((uint32_t)field << 23) + m));
 }
 
-/* (float)u for 0 < u < 2^24, exact, on the bits (no int -> float helper).
- * Here u <= n <= 2^23. */
-static float small_uint_to_float(uint32_t u) {
-    const uint32_t lz = eml_leading_zeros(u);   /* >= 8 */
-    /* the leading bit lands on bit 23 and adds one to the exponent field */
-    return eml_bits_float(((157u - lz) << 23) + (u << (lz - 8)));
+/* x * 2^exponent as the nearest float (see make_float). */
+static float from_fixed(int32_t x, int32_t exponent) {
+    if (x == 0) {
+        return 0.0f;
+    }
+    return x < 0 ? make_float(EML_SIGN_BIT, 0u - (uint32_t)x, exponent)
+        : make_float(0u, (uint32_t)x, exponent);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Twiddle tables: sin and cos of 2 pi k / n for k < n / 2, computed in
+ * integers, so every target gets the same tables (and no libm is needed: a
+ * native module has none that mpy_ld can link on every architecture). The
+ * angle is reduced exactly to phi = (pi / 4) r / n in [0, pi / 4] (an
+ * octant and its mirror), where
+ *   sin(phi) = phi (1 + z (S0 + z (S1 + z S2))) and
+ *   cos(phi) = 1 + z (C0 + z (C1 + z (C2 + z C3))), z = phi^2,
+ * with coefficients fitted on [0, pi / 4] (near minimax in relative error:
+ * Lawson iterations on Chebyshev nodes; 0.06 and 0.001 units of float
+ * rounding from sin and cos there). They are Q31 fractions; phi's own
+ * digits carry into sin through a 64-bit product, so small angles keep
+ * their relative precision. */
+#define EML_FFT_S0 (-357913682)
+#define EML_FFT_S1 17893179
+#define EML_FFT_S2 (-419088)
+#define EML_FFT_C0 (-1073741817)
+#define EML_FFT_C1 89478386
+#define EML_FFT_C2 (-2982142)
+#define EML_FFT_C3 52363
+#define EML_FFT_PI_4 1686629713     /* pi / 4 in Q31 */
 
 static unsigned log2_of(size_t n) {
     unsigned b = 0;
@@ -60,13 +81,29 @@ static unsigned log2_of(size_t n) {
     return b;
 }
 
+/* sin and cos of (pi / 4) r / 2^bits, 0 < r <= 2^bits <= 2^23. */
+static void sin_cos_octant(uint32_t r, unsigned bits, float *s, float *c) {
+    const int32_t phi = (int32_t)(((uint64_t)r * EML_FFT_PI_4) >> bits);    /* Q31 */
+    const int32_t z = mul_q31(phi, phi);
+    const int32_t ps = EML_FFT_S0 + mul_q31(z, EML_FFT_S1 + mul_q31(z, EML_FFT_S2));
+    const int32_t pc = EML_FFT_C0 + mul_q31(z, EML_FFT_C1 + mul_q31(z, EML_FFT_C2 + mul_q31(z, EML_FFT_C3)));
+    /* (1 + z p) in Q30 (1 itself does not fit Q31) */
+    const uint32_t sin_factor = (1u << 30) + (uint32_t)(mul_q31(z, ps) >> 1);
+    *c = from_fixed((int32_t)((1u << 30) + (uint32_t)(mul_q31(z, pc) >> 1)), -30);
+    /* sin = (pi / 4) factor r 2^-bits: the Q31 (pi / 4) factor < 2^31 times
+     * r < 2^24, taken to 32 bits (rounded down; the bits below 2^-32 of it
+     * are far below float rounding) */
+    const uint32_t pi_factor = (uint32_t)(((uint64_t)EML_FFT_PI_4 * sin_factor) >> 30);
+    const uint64_t mantissa = (uint64_t)pi_factor * r;
+    const unsigned drop = mantissa >> 32 ? 32 - eml_leading_zeros((uint32_t)(mantissa >> 32)) : 0;
+    *s = make_float(0u, (uint32_t)(mantissa >> drop), (int32_t)drop - 31 - (int32_t)bits);
+}
+
 eml_status eml_fft_fill(float *sin_table, float *cos_table, size_t n) {
     if (eml_fft_check_length(n) != EML_OK) {
         return EML_ERR_SIZE;
     }
     const unsigned bits = log2_of(n);
-    /* pi / (4 n): float(pi / 4) scaled by 2^-bits on the exponent, exact */
-    const float step = eml_bits_float(eml_float_bits(0x1.921fb6p-1f) - ((uint32_t)bits << 23));
     for (size_t k = 0; k < n / 2; k++) {
         /* 2 pi k / n = (pi / 4) (octant + rest / n), octant 0..3 */
         const uint32_t eighths = (uint32_t)(8 * k);
@@ -74,8 +111,10 @@ eml_status eml_fft_fill(float *sin_table, float *cos_table, size_t n) {
         const uint32_t rest = eighths & (uint32_t)(n - 1);
         /* odd octants count back from their end: phi = (pi / 4) (n - rest) / n */
         const uint32_t r = (octant & 1u) ? (uint32_t)n - rest : rest;
-        const float phi = r == 0 ? 0.0f : small_uint_to_float(r) * step;
-        const float s = sin_octant(phi), c = cos_octant(phi);
+        float s = 0.0f, c = 1.0f;
+        if (r != 0) {
+            sin_cos_octant(r, bits, &s, &c);
+        }
         /* octant 0: (s, c); 1: (c, s); 2: (c, -s); 3: (s, -c) */
         const int swap = octant == 1u || octant == 2u;
         sin_table[k] = swap ? c : s;
@@ -248,31 +287,6 @@ static int32_t twiddle_q31(float w) {
         return (bits & EML_SIGN_BIT) ? -0x7fffffff : 0x7fffffff;
     }
     return to_fixed(bits, 31);
-}
-
-/* x * 2^exponent as the nearest float (ties to even); beyond the float
- * range, infinity, and below the normal range, zero. */
-static float from_fixed(int32_t x, int32_t exponent) {
-    if (x == 0) {
-        return 0.0f;
-    }
-    const uint32_t sign = x < 0 ? EML_SIGN_BIT : 0u;
-    const uint32_t u = x < 0 ? 0u - (uint32_t)x : (uint32_t)x;
-    const uint32_t lz = eml_leading_zeros(u);
-    const uint32_t v = u << lz;
-    uint32_t m = v >> 8;
-    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
-    /* u = v 2^-lz and v = m 2^8 with m in [2^23, 2^24]: the biased exponent
-     * of the result is 158 - lz + exponent, less the 1 that m's top bit
-     * adds to the exponent field */
-    const int32_t field = 157 - (int32_t)lz + exponent;
-    if (field >= 254) {
-        return eml_bits_float(sign | EML_EXP_MASK);
-    }
-    if (field < 0) {
-        return eml_bits_float(sign);
-    }
-    return eml_bits_float(sign | (((uint32_t)field << 23) + m));
 }
 
 /* An upper bound of |x| (one less for negative x), for OR-ing together. */

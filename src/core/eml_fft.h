@@ -7,10 +7,16 @@
  *
  * The twiddle factors come from two caller-owned tables of n / 2 floats,
  * sin_table[k] = sin(2 pi k / n) and cos_table[k] = cos(2 pi k / n), which
- * eml_fft_fill computes (within about 2 units in the last place) or the
- * caller provides. The butterflies whose twiddle is 1 or -i (the first two
- * stages, and the first and middle butterfly of every later one) are
- * computed without multiplying, which also makes them exact.
+ * eml_fft_fill computes (in integers, the same on every target, within 0.6
+ * units in the last place) or the caller provides. The butterflies whose
+ * twiddle is 1 or -i (the first two stages, and the first and middle
+ * butterfly of every later one) are computed without multiplying.
+ *
+ * With an FPU the transform runs in float. Without one (EML_SOFT_FLOAT:
+ * Cortex-M0/M3, RV32) it runs in 32-bit integers sharing one exponent, in
+ * the arrays' own memory (see eml_fft.c), as accurate as float; there an
+ * infinite or NaN input makes every output NaN, and outputs below the
+ * normal float range come out as zero.
  */
 #ifndef EML_FFT_H
 #define EML_FFT_H

@@ -49,9 +49,10 @@ static void test_lengths(void) {
     }
 }
 
-/* Every table entry within 2 units in the last place of sin and cos in
- * double (one for the polynomial, one for the rounded angle), for every
- * length up to 2^16, and at the points whose values are exact. */
+/* Every table entry within 0.6 units in the last place of sin and cos in
+ * double (measured: 0.56; the integer evaluation is the same on every
+ * target), for every length up to 2^16, and at the points whose values
+ * are exact. */
 static void test_tables(void) {
     for (size_t n = 1; n <= MAX_TESTED; n *= 2) {
         CHECK(eml_fft_fill(sin_t, cos_t, n) == EML_OK, "fill");
@@ -62,10 +63,10 @@ static void test_tables(void) {
             const double ec = fabs(cos_t[k] - cos(a)) / ulp(cos(a));
             worst = fmax(worst, fmax(es, ec));
         }
-        if (worst > 2.0) {
+        if (worst > 0.6) {
             printf("n=%zu: table error %.2f ulp\n", n, worst);
         }
-        CHECK(worst <= 2.0, "tables within 2 ulp");
+        CHECK(worst <= 0.6, "tables within 0.6 ulp");
         if (n >= 2) {
             CHECK(sin_t[0] == 0.0f && cos_t[0] == 1.0f, "angle 0 exact");
         }
