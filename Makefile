@@ -122,7 +122,7 @@ SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 
 core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full \
 	$(BUILD)/tests/test_iir_sections $(BUILD)/tests/test_arrayutils_exact $(BUILD)/tests/test_arrayutils_exact_softclz \
-	$(BUILD)/tests/test_fft_fixed $(BUILD)/tests/test_fft_fixed_softclz \
+	$(BUILD)/tests/test_fft_fixed $(BUILD)/tests/test_fft_fixed_softclz $(BUILD)/tests/test_fft_fixed_mul16 \
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
@@ -153,10 +153,11 @@ $(eval $(call core_test_variant,test_iir_sections,test_iir,-DEML_IIR_INTERLEAVE=
 $(eval $(call core_test_variant,test_arrayutils_exact,test_arrayutils,-DEML_ARRAYUTILS_EXACT=1,src/core/eml_arrayutils.c))
 $(eval $(call core_test_variant,test_arrayutils_exact_softclz,test_arrayutils,-DEML_ARRAYUTILS_EXACT=1 -DEML_SOFT_CLZ,src/core/eml_arrayutils.c))
 # The FFT in integers, as chips without an FPU compute it (hosts use float;
-# see eml_fft.c), with the CLZ instruction and with the loop of chips that
-# have none.
+# see eml_fft.c): as Cortex-M3 (CLZ, 64-bit products), RV32IMC (no CLZ) and
+# Cortex-M0 (no CLZ, products from 16-bit halves).
 $(eval $(call core_test_variant,test_fft_fixed,test_fft,-DEML_FFT_FIXED=1,src/core/eml_fft.c))
 $(eval $(call core_test_variant,test_fft_fixed_softclz,test_fft,-DEML_FFT_FIXED=1 -DEML_SOFT_CLZ,src/core/eml_fft.c))
+$(eval $(call core_test_variant,test_fft_fixed_mul16,test_fft,-DEML_FFT_FIXED=1 -DEML_FFT_MUL16=1 -DEML_SOFT_CLZ,src/core/eml_fft.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))

@@ -279,15 +279,54 @@ static int32_t to_fixed(uint32_t bits, int32_t shift) {
     return (bits & EML_SIGN_BIT) ? -(int32_t)u : (int32_t)u;
 }
 
-/* A twiddle factor in [-1, 1] as Q31 (2^31 w), saturated at +-(2^31 - 1):
+/* A twiddle factor in [-1, 1] as Q30 (2^30 w), saturated at +-2^30:
  * caller tables may hold anything. */
-static int32_t twiddle_q31(float w) {
+static int32_t twiddle_q30(float w) {
     const uint32_t bits = eml_float_bits(w);
-    if ((bits & EML_ABS_MASK) >= 0x3f800000u) {   /* |w| >= 1, inf, NaN */
-        return (bits & EML_SIGN_BIT) ? -0x7fffffff : 0x7fffffff;
+    if ((bits & EML_ABS_MASK) > 0x3f800000u) {    /* |w| > 1, inf, NaN */
+        return (bits & EML_SIGN_BIT) ? -(1 << 30) : (1 << 30);
     }
-    return to_fixed(bits, 31);
+    return to_fixed(bits, 30);
 }
+
+/* x w / 2^30 for |x| < 2^30 and a Q30 twiddle w. Cortex-M0 multiplies 32 x
+ * 32 -> 32 bits only; there GCC would call the 64 x 64-bit __aeabi_lmul
+ * (about 40 instructions a product), so the product is built from 16-bit
+ * halves, w = wh 2^16 + wl and x = xh 2^16 + xl, dropping the fraction of
+ * xl wl / 2^16: within 2 units of the exact floor, far below float
+ * rounding (EML_FFT_MUL16 builds it elsewhere, for the host tests). */
+#if !defined(EML_FFT_MUL16) && defined(__ARM_ARCH_6M__)
+#define EML_FFT_MUL16 1
+#endif
+#if EML_FFT_MUL16
+typedef struct { int32_t hi; int32_t lo; } eml_fft_twiddle;
+
+static inline eml_fft_twiddle twiddle(float w) {
+    const int32_t q = twiddle_q30(w);
+    const eml_fft_twiddle t = { q >> 16, q & 0xffff };
+    return t;
+}
+
+static inline int32_t mul_twiddle(int32_t x, eml_fft_twiddle w) {
+    const int32_t xh = x >> 16, xl = x & 0xffff;
+    /* |xh wl| < 2^29, |xl wh| <= 2^30: the sum fits */
+    const int32_t mid = xh * w.lo + xl * w.hi + (int32_t)(((uint32_t)xl * (uint32_t)w.lo) >> 16);
+    return 4 * xh * w.hi + (mid >> 14);
+}
+#define EML_FFT_ROTATE(tr, ti, br, bi, c, s) do { \
+        tr = mul_twiddle(br, c) + mul_twiddle(bi, s); \
+        ti = mul_twiddle(bi, c) - mul_twiddle(br, s); \
+    } while (0)
+#else
+typedef int32_t eml_fft_twiddle;
+#define twiddle twiddle_q30
+/* 64-bit products: one or two instructions with a 32 x 32 -> 64 multiply
+ * (Cortex-M3 SMULL, RV32 MUL and MULH) */
+#define EML_FFT_ROTATE(tr, ti, br, bi, c, s) do { \
+        tr = (int32_t)(((int64_t)br * c + (int64_t)bi * s) >> 30); \
+        ti = (int32_t)(((int64_t)bi * c - (int64_t)br * s) >> 30); \
+    } while (0)
+#endif
 
 /* An upper bound of |x| (one less for negative x), for OR-ing together. */
 static inline uint32_t magnitude(int32_t x) {
@@ -352,7 +391,7 @@ static uint32_t fixed_first_stages(eml_fft_word *re, eml_fft_word *im, size_t n)
 }
 
 /* One radix-2 stage (size >= 2) on values bounded by `bound`: inputs shifted
- * right as shift_for(bound) says first, twiddles in Q31. Returns the bound
+ * right as shift_for(bound) says first, twiddles in Q30. Returns the bound
  * of the outputs, and adds the shift to *exponent. */
 static uint32_t fixed_stage(const float *sin_table, const float *cos_table, eml_fft_word *re,
     eml_fft_word *im, size_t n, size_t size, uint32_t bound, int32_t *exponent) {
@@ -361,18 +400,17 @@ static uint32_t fixed_stage(const float *sin_table, const float *cos_table, eml_
     const size_t half = size / 2, stride = n / size;
     uint32_t out_bound = 0;
     for (size_t k = 0; k < half; k++) {
-        /* k = 0: twiddle 1, exactly */
-        const int32_t c = k ? twiddle_q31(cos_table[k * stride]) : 0;
-        const int32_t s = k ? twiddle_q31(sin_table[k * stride]) : 0;
+        /* k = 0: twiddle 1, exactly (c and s unused) */
+        const eml_fft_twiddle c = twiddle(k ? cos_table[k * stride] : 1.0f);
+        const eml_fft_twiddle s = twiddle(k ? sin_table[k * stride] : 0.0f);
         for (size_t j = k; j < n; j += size) {
             const size_t l = j + half;
             const int32_t ar = re[j] >> sh, ai = im[j] >> sh;
             const int32_t br = re[l] >> sh, bi = im[l] >> sh;
             int32_t tr = br, ti = bi;
             if (k) {
-                /* b exp(-i theta): (br c + bi s) + i (bi c - br s), Q31 products */
-                tr = (int32_t)(((int64_t)br * c + (int64_t)bi * s) >> 31);
-                ti = (int32_t)(((int64_t)bi * c - (int64_t)br * s) >> 31);
+                /* b exp(-i theta) = (br c + bi s) + i (bi c - br s) */
+                EML_FFT_ROTATE(tr, ti, br, bi, c, s);
             }
             re[j] = ar + tr;
             im[j] = ai + ti;
