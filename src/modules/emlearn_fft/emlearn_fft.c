@@ -63,7 +63,8 @@ static mp_obj_t fft_run(mp_obj_t self_obj, mp_obj_t real_obj, mp_obj_t imag_obj)
         MP_ERROR_TEXT("real and imag must each hold as many values as the FFT's length"));
     float *im = get_floats(imag_obj, n, MP_BUFFER_RW, MP_ERROR_TEXT("real and imag must be array('f')"),
         MP_ERROR_TEXT("real and imag must each hold as many values as the FFT's length"));
-    if (re < im + n && im < re + n) {
+    const uintptr_t r = (uintptr_t)re, i = (uintptr_t)im, bytes = n * sizeof(float);
+    if (r < i + bytes && i < r + bytes) {
         mp_raise_ValueError(MP_ERROR_TEXT("real and imag must not share memory"));
     }
     eml_fft_forward(self->tables, self->tables + n / 2, re, im, n);
