@@ -209,35 +209,6 @@ static void stage(const float *sin_table, const float *cos_table, float *re, flo
 #endif /* !EML_FFT_FIXED */
 
 #if EML_FFT_FIXED
-static void forward_fixed(const float *sin_table, const float *cos_table,
-    float *real, float *imag, size_t n);
-#endif
-
-eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
-    float *real, float *imag, size_t n) {
-    if (eml_fft_check_length(n) != EML_OK) {
-        return EML_ERR_SIZE;
-    }
-    if (n == 1) {
-        return EML_OK;
-    }
-    bit_reverse(real, imag, n);
-#if EML_FFT_FIXED
-    forward_fixed(sin_table, cos_table, real, imag, n);
-#else
-    if (n == 2) {
-        butterfly(real, imag, 0, 1, real[1], imag[1]);
-        return EML_OK;
-    }
-    first_stages(real, imag, n);
-    for (size_t size = 8; size <= n; size *= 2) {
-        stage(sin_table, cos_table, real, imag, n, size);
-    }
-#endif
-    return EML_OK;
-}
-
-#if EML_FFT_FIXED
 /* ------------------------------------------------------------------------ */
 /* Block floating point, for chips without an FPU: every value an int32
  * mantissa, all sharing one exponent, in the arrays' own memory. A float
@@ -446,3 +417,29 @@ static void forward_fixed(const float *sin_table, const float *cos_table,
     fixed_to_floats(real, imag, n, exponent);
 }
 #endif /* EML_FFT_FIXED */
+
+/* ------------------------------------------------------------------------ */
+
+eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
+    float *real, float *imag, size_t n) {
+    if (eml_fft_check_length(n) != EML_OK) {
+        return EML_ERR_SIZE;
+    }
+    if (n == 1) {
+        return EML_OK;
+    }
+    bit_reverse(real, imag, n);
+#if EML_FFT_FIXED
+    forward_fixed(sin_table, cos_table, real, imag, n);
+#else
+    if (n == 2) {
+        butterfly(real, imag, 0, 1, real[1], imag[1]);
+        return EML_OK;
+    }
+    first_stages(real, imag, n);
+    for (size_t size = 8; size <= n; size *= 2) {
+        stage(sin_table, cos_table, real, imag, n, size);
+    }
+#endif
+    return EML_OK;
+}
