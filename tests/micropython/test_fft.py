@@ -125,6 +125,8 @@ def test_refusals():
         emltest.raises(ValueError, fft.fill, array.array("f", [0.0] * n), array.array("f", [0.0] * 4))
         emltest.raises(ValueError, fft.fill, array.array("f", [0.0] * 4), array.array("f", [0.0] * n))
     emltest.raises(TypeError, fft.fill, array.array("h", [0] * 4), array.array("f", [0.0] * 4))
+    emltest.raises(TypeError, emlearn_fft.FFT.run, None, f8, f8)     # unbound, not an FFT
+    emltest.raises(TypeError, emlearn_fft.FFT.fill, 8, f8, f8)
     emltest.raises(TypeError, emlearn_fft.fill, f8, 8)
     emltest.raises(TypeError, emlearn_fft.fill, None, 8)
     emltest.raises(ValueError, emlearn_fft.fill, fft, 16)
