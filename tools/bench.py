@@ -67,13 +67,12 @@ def report_iir(target, r):
 
 def report_fft(target, r):
     n = int(r["n"])
-    if target == "x64":
-        figures = "%.3g us per call; pure MicroPython %.4g us" % (float(r["module_per_call"]), float(r["python_per_call"]))
-    else:
-        figures = "%.0f instructions per call; pure MicroPython %.0f" % (float(r["module_per_call"]),
-                                                                        float(r["python_per_call"]))
-    print("  emlearn_fft   %s, %d points: %s; %.0fx faster (results differ by %.2g at most)"
-          % (target, n, figures, float(r["speedup"]), float(r["max_difference"])))
+    fig = "%.3g us" if target == "x64" else "%.0f instructions"
+    print("  emlearn_fft   %s, %d points of a real signal: %s per call; pure MicroPython %s; %.0fx faster"
+          % (target, n, fig % float(r["module_per_call"]), fig % float(r["python_per_call"]),
+             float(r["speedup"])))
+    print("                results differ by %.2g at most; a complex signal: %s per call"
+          % (float(r["max_difference"]), fig % float(r["module_complex_per_call"])))
 
 
 ARRAYUTILS_JOBS = (

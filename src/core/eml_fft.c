@@ -178,13 +178,13 @@ static void first_stages(float *re, float *im, size_t n) {
     }
 }
 
-/* One stage of blocks of `size` values (size >= 8): the butterfly k of
- * every block uses the twiddle exp(-2 pi i k / size), table entry
- * k * (n / size). k = 0 (twiddle 1) and k = size / 4 (twiddle -i) need no
- * multiply. */
+/* One stage of blocks of `size` values (size >= 8) over n values: the
+ * butterfly k of every block uses the twiddle exp(-2 pi i k / size), entry
+ * k * (table_n / size) of the tables of a table_n-point transform. k = 0
+ * (twiddle 1) and k = size / 4 (twiddle -i) need no multiply. */
 static void stage(const float *sin_table, const float *cos_table, float *re, float *im,
-    size_t n, size_t size) {
-    const size_t half = size / 2, stride = n / size;
+    size_t n, size_t size, size_t table_n) {
+    const size_t half = size / 2, stride = table_n / size;
     for (size_t j = 0; j < n; j += size) {
         butterfly(re, im, j, j + half, re[j + half], im[j + half]);
     }
@@ -204,6 +204,51 @@ static void stage(const float *sin_table, const float *cos_table, float *re, flo
             const float ti = eml_sub(im[l] * wr, re[l] * wi);
             butterfly(re, im, j, l, tr, ti);
         }
+    }
+}
+
+/* The transform of n >= 2 values in bit-reversed order, with the tables of
+ * a table_n-point transform (table_n = n, or 2 n for a real input). */
+static void transform(const float *sin_table, const float *cos_table, float *re, float *im,
+    size_t n, size_t table_n) {
+    if (n == 2) {
+        butterfly(re, im, 0, 1, re[1], im[1]);
+        return;
+    }
+    first_stages(re, im, n);
+    for (size_t size = 8; size <= n; size *= 2) {
+        stage(sin_table, cos_table, re, im, n, size, table_n);
+    }
+}
+
+/* The n-point transform of a real input x from Z, the n/2-point transform
+ * of z[j] = x[2j] + i x[2j+1] (see pack_real), in place: with m = n / 2,
+ *   E = (Z[k] + conj Z[m-k]) / 2,  O = (Z[k] - conj Z[m-k]) / 2i,
+ *   X[k] = E + exp(-2 pi i k / n) O,  X[m-k] = conj E - exp(2 pi i k / n) conj O,
+ * and X[n-k] = conj X[k]. Each pair k, m - k is read, then written over. */
+static void real_outputs(const float *sin_table, const float *cos_table, float *re, float *im,
+    size_t n) {
+    const size_t m = n / 2;
+    const float z0r = re[0], z0i = im[0];
+    re[0] = z0r + z0i;
+    re[m] = eml_sub(z0r, z0i);
+    im[0] = im[m] = 0.0f;
+    for (size_t k = 1; k <= m / 2; k++) {
+        const size_t j = m - k;
+        const float ar = re[k], ai = im[k], br = re[j], bi = im[j];
+        const float er = 0.5f * (ar + br), ei = 0.5f * eml_sub(ai, bi);
+        const float o_r = 0.5f * (ai + bi), o_i = 0.5f * eml_sub(br, ar);
+        const float c = cos_table[k], s = sin_table[k];
+        /* exp(-i theta) O = (c o_r + s o_i) + i (c o_i - s o_r) */
+        const float pr = c * o_r + s * o_i, pi = eml_sub(c * o_i, s * o_r);
+        re[k] = er + pr;
+        im[k] = ei + pi;
+        re[j] = eml_sub(er, pr);
+        im[j] = eml_sub(pi, ei);
+        re[n - k] = re[k];
+        im[n - k] = eml_neg(im[k]);
+        re[n - j] = re[j];
+        im[n - j] = eml_neg(im[j]);
     }
 }
 #endif /* !EML_FFT_FIXED */
@@ -361,14 +406,15 @@ static uint32_t fixed_first_stages(eml_fft_word *re, eml_fft_word *im, size_t n)
     return bound;
 }
 
-/* One radix-2 stage (size >= 2) on values bounded by `bound`: inputs shifted
- * right as shift_for(bound) says first, twiddles in Q30. Returns the bound
- * of the outputs, and adds the shift to *exponent. */
+/* One radix-2 stage (size >= 2) over n values bounded by `bound`, tables
+ * of a table_n-point transform (see stage): inputs shifted right as
+ * shift_for(bound) says first, twiddles in Q30. Returns the bound of the
+ * outputs, and adds the shift to *exponent. */
 static uint32_t fixed_stage(const float *sin_table, const float *cos_table, eml_fft_word *re,
-    eml_fft_word *im, size_t n, size_t size, uint32_t bound, int32_t *exponent) {
+    eml_fft_word *im, size_t n, size_t size, size_t table_n, uint32_t bound, int32_t *exponent) {
     const int32_t sh = shift_for(bound);
     *exponent += sh;
-    const size_t half = size / 2, stride = n / size;
+    const size_t half = size / 2, stride = table_n / size;
     uint32_t out_bound = 0;
     for (size_t k = 0; k < half; k++) {
         /* k = 0: twiddle 1, exactly (c and s unused) */
@@ -393,13 +439,45 @@ static uint32_t fixed_stage(const float *sin_table, const float *cos_table, eml_
     return out_bound;
 }
 
-/* The transform after bit reversal (n >= 2). */
+/* real_outputs in integers, on values bounded by `bound`: inputs shifted
+ * below 2^28 first (an output is at most 1 + sqrt(2) times as large, and
+ * the halves of E and O are left to the exponent). */
+static void fixed_real_outputs(const float *sin_table, const float *cos_table, eml_fft_word *re,
+    eml_fft_word *im, size_t n, uint32_t bound, int32_t *exponent) {
+    const int32_t sh = shift_for(bound) + (bound >= EML_FFT_HEADROOM / 2 ? 1 : 0);
+    const size_t m = n / 2;
+    *exponent += sh - 1;    /* the outputs are 2 X */
+    const int32_t z0r = re[0] >> sh, z0i = im[0] >> sh;
+    re[0] = 2 * (z0r + z0i);
+    re[m] = 2 * (z0r - z0i);
+    im[0] = im[m] = 0;
+    for (size_t k = 1; k <= m / 2; k++) {
+        const size_t j = m - k;
+        const int32_t ar = re[k] >> sh, ai = im[k] >> sh, br = re[j] >> sh, bi = im[j] >> sh;
+        const int32_t er = ar + br, ei = ai - bi, o_r = ai + bi, o_i = br - ar;   /* 2 E, 2 O */
+        const eml_fft_twiddle c = twiddle(cos_table[k]), s = twiddle(sin_table[k]);
+        int32_t pr, pi;
+        EML_FFT_ROTATE(pr, pi, o_r, o_i, c, s);
+        re[k] = er + pr;
+        im[k] = ei + pi;
+        re[j] = er - pr;
+        im[j] = pi - ei;
+        re[n - k] = re[k];
+        im[n - k] = -im[k];
+        re[n - j] = re[j];
+        im[n - j] = -im[j];
+    }
+}
+
+/* The transform of n >= 2 values in bit-reversed order, tables of a
+ * table_n-point transform; when table_n = 2 n, they are z of a real input
+ * (see real_outputs) and the result is its table_n-point transform. */
 static void forward_fixed(const float *sin_table, const float *cos_table,
-    float *real, float *imag, size_t n) {
+    float *real, float *imag, size_t n, size_t table_n) {
     int32_t exponent = floats_to_fixed(real, imag, n);
     if (exponent == INT32_MIN) {
         /* infinity or NaN in: NaN out, everywhere (see eml_fft.h) */
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < table_n; i++) {
             real[i] = imag[i] = eml_bits_float(0x7fc00000u);
         }
         return;
@@ -412,14 +490,39 @@ static void forward_fixed(const float *sin_table, const float *cos_table,
         size = 8;
     }
     for (; size <= n; size *= 2) {
-        bound = fixed_stage(sin_table, cos_table, re, im, n, size, bound, &exponent);
+        bound = fixed_stage(sin_table, cos_table, re, im, n, size, table_n, bound, &exponent);
     }
-    fixed_to_floats(real, imag, n, exponent);
+    if (table_n != n) {
+        fixed_real_outputs(sin_table, cos_table, re, im, table_n, bound, &exponent);
+    }
+    fixed_to_floats(real, imag, table_n, exponent);
 }
 #endif /* EML_FFT_FIXED */
 
 /* ------------------------------------------------------------------------ */
 
+/* Whether every value is +0 or -0. */
+static int all_zero(const float *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (!eml_iszero(v[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A real input of n values as n / 2 complex ones, z[j] = x[2j] + i x[2j+1],
+ * in the first halves of the arrays (ascending j reads each x before it is
+ * written over). */
+static void pack_real(float *re, float *im, size_t n) {
+    for (size_t j = 0; j < n / 2; j++) {
+        im[j] = re[2 * j + 1];
+        re[j] = re[2 * j];
+    }
+}
+
+/* The transform; an input whose imaginary parts are all zero (a real
+ * signal, the common case) goes through one of half the length. */
 eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
     float *real, float *imag, size_t n) {
     if (eml_fft_check_length(n) != EML_OK) {
@@ -428,17 +531,18 @@ eml_status eml_fft_forward(const float *sin_table, const float *cos_table,
     if (n == 1) {
         return EML_OK;
     }
-    bit_reverse(real, imag, n);
-#if EML_FFT_FIXED
-    forward_fixed(sin_table, cos_table, real, imag, n);
-#else
-    if (n == 2) {
-        butterfly(real, imag, 0, 1, real[1], imag[1]);
-        return EML_OK;
+    const int real_input = n >= 8 && all_zero(imag, n);
+    const size_t len = real_input ? n / 2 : n;
+    if (real_input) {
+        pack_real(real, imag, n);
     }
-    first_stages(real, imag, n);
-    for (size_t size = 8; size <= n; size *= 2) {
-        stage(sin_table, cos_table, real, imag, n, size);
+    bit_reverse(real, imag, len);
+#if EML_FFT_FIXED
+    forward_fixed(sin_table, cos_table, real, imag, len, n);
+#else
+    transform(sin_table, cos_table, real, imag, len, n);
+    if (real_input) {
+        real_outputs(sin_table, cos_table, real, imag, n);
     }
 #endif
     return EML_OK;

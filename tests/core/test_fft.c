@@ -189,6 +189,19 @@ static void test_tone(void) {
         ok &= fabs(re[k] - want) < 1e-5 && fabs(im[k]) < 1e-5;
     }
     CHECK(ok, "a cosine on bin 3 gives n/2 at bins 3 and n-3");
+    /* a real input goes through a transform of half the length: its
+     * outputs are conjugate symmetric, exactly */
+    unsigned seed = 7;
+    for (size_t j = 0; j < n; j++) {
+        re[j] = (float)((int)(check_rand(&seed) % 2001) - 1000) / 1000.0f;
+        im[j] = 0.0f;
+    }
+    eml_fft_forward(sin_t, cos_t, re, im, n);
+    ok = im[0] == 0.0f && im[n / 2] == 0.0f;
+    for (size_t k = 1; k < n; k++) {
+        ok &= re[n - k] == re[k] && im[n - k] == -im[k];
+    }
+    CHECK(ok, "a real input's outputs are conjugate symmetric");
 }
 
 /* Scaling the input by a power of two scales every output by it exactly
