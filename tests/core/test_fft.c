@@ -266,6 +266,35 @@ static void test_non_finite(void) {
     CHECK(isinf(re[0]) && re[0] > 0, "16 x 3e38 overflows to infinity");
 }
 
+/* Random lengths, scales from 2^-90 to 2^120 and values spread over up to
+ * 2^40 within one input: the integer path's shared exponent and per-stage
+ * shifts must keep the float transform's accuracy everywhere. */
+static void test_scales(void) {
+    unsigned seed = 2024;
+    int ok = 1;
+    for (int trial = 0; trial < 300; trial++) {
+        const size_t n = (size_t)1 << (1 + check_rand(&seed) % 8);
+        const int scale = (int)(check_rand(&seed) % 211) - 90, spread = (int)(check_rand(&seed) % 41);
+        const int real_only = check_rand(&seed) & 1;
+        for (size_t j = 0; j < n; j++) {
+            const int e1 = scale - (int)(check_rand(&seed) % (unsigned)(spread + 1));
+            const int e2 = scale - (int)(check_rand(&seed) % (unsigned)(spread + 1));
+            re[j] = ldexpf((float)((int)(check_rand(&seed) % 2001) - 1000) / 1000.0f, e1);
+            im[j] = real_only ? 0.0f : ldexpf((float)((int)(check_rand(&seed) % 2001) - 1000) / 1000.0f, e2);
+        }
+        double bits = 0;
+        for (size_t b = n; b > 1; b >>= 1) {
+            bits += 1;
+        }
+        const double e = dft_error(n);
+        if (e > (bits + 1) * 0x1p-24) {
+            printf("n=%zu scale=%d spread=%d: relative error %.3g\n", n, scale, spread, e);
+            ok = 0;
+        }
+    }
+    CHECK(ok, "accurate at every scale and spread of values");
+}
+
 int main(void) {
     test_lengths();
     test_tables();
@@ -273,6 +302,7 @@ int main(void) {
     test_exact();
     test_tone();
     test_scaling();
+    test_scales();
     test_non_finite();
     return check_summary();
 }
