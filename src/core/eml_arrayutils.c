@@ -147,12 +147,8 @@ static inline float affine_float(const eml_exact_to_float *a, int32_t x) {
     }
     const uint32_t n = eml_leading_zeros(hi);
     const uint32_t top = (hi << n) | ((lo >> 1) >> (31 - n));
-    /* the dropped byte, with any lower bit set as its sticky last bit:
-     * byte + (m & 1) + 0x7f carries into bit 8 exactly when the rest is
-     * over one half, or one half and m is odd (see eml_trees.c, from_q31) */
-    const uint32_t rest = (top & 0xffu) | ((lo << n) != 0);
-    uint32_t m = top >> 8;
-    m += (rest + (m & 1u) + 0x7fu) >> 8;
+    /* any lower bit set becomes the sticky last bit of the dropped byte */
+    const uint32_t m = eml_round_significand(top | ((lo << n) != 0));
     return eml_bits_float(sign | (((uint32_t)(e - (int32_t)n) << 23) + m));
 }
 

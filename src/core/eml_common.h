@@ -155,6 +155,18 @@ static inline uint32_t eml_leading_zeros(uint32_t u) {
 #endif
 }
 
+/* The 24-bit significand of a float from v normalised to bit 31, rounded to
+ * nearest, ties to even, by the dropped low byte (whose bit 0 may stand for
+ * any lower bits, as a sticky bit): byte + (m & 1) + 0x7f carries into bit 8
+ * exactly when byte > 0x80, or byte == 0x80 and m is odd. The result is in
+ * [2^23, 2^24]; added to a float's exponent field less one, its top bit
+ * completes the exponent, and a carry out of 24 bits makes it the next
+ * power of two. */
+static inline uint32_t eml_round_significand(uint32_t v) {
+    const uint32_t m = v >> 8;
+    return m + (((v & 0xffu) + (m & 1u) + 0x7fu) >> 8);
+}
+
 /* (float)x for x in the int16 range, exact, with integer operations:
  * normalise |x| and add the exponent. Written without __builtin_clz, which
  * needs a libgcc helper (and on RISC-V its 256-byte table) where there is

@@ -26,12 +26,10 @@ static inline int32_t mul_q31(int32_t a, int32_t b) {
  * the float range, infinity, and below the normal range, zero. */
 static float make_float(uint32_t sign, uint32_t u, int32_t exponent) {
     const uint32_t lz = eml_leading_zeros(u);
-    const uint32_t v = u << lz;
-    uint32_t m = v >> 8;
-    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
-    /* u = v 2^-lz and v = m 2^8 with m in [2^23, 2^24]: the biased exponent
-     * of the result is 158 - lz + exponent, less the 1 that m's top bit
-     * adds to the exponent field */
+    const uint32_t m = eml_round_significand(u << lz);
+    /* u = v 2^-lz with v = u << lz, about m 2^8: the biased exponent of the
+     * result is 158 - lz + exponent, less the 1 that m's top bit adds to
+     * the exponent field */
     const int32_t field = 157 - (int32_t)lz + exponent;
     if (field >= 254) {
         return eml_bits_float(sign | EML_EXP_MASK);

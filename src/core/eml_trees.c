@@ -367,22 +367,16 @@ static float from_q31(uint32_t u) {
     return (float)u * 0x1p-31f;
 }
 #else
-/* Without branches on the value: v = u normalised to bit 31; the float's
- * 24-bit significand is v >> 8, and the dropped byte rounds it to nearest,
- * ties to even: byte + (m & 1) + 0x7f carries into bit 8 exactly when
- * byte > 0x80, or byte == 0x80 and m is odd. A carry out of 24 bits lands in
- * the exponent field, which is then the right power of two. */
+/* Without branches on the value: u normalised to bit 31, its significand
+ * rounded by eml_round_significand. */
 static float from_q31(uint32_t u) {
     if (u == 0) {
         return 0.0f;
     }
     const uint32_t n = eml_leading_zeros(u);
-    const uint32_t v = u << n;
-    uint32_t m = v >> 8;
-    m += ((v & 0xffu) + (m & 1u) + 0x7fu) >> 8;
     /* u * 2^-31 = 1.f * 2^(-n): biased exponent 127 - n, less the 1 that
-     * the significand's top bit (bit 23 of m) adds to the exponent field */
-    return eml_bits_float(((126u - n) << 23) + m);
+     * the significand's top bit adds to the exponent field */
+    return eml_bits_float(((126u - n) << 23) + eml_round_significand(u << n));
 }
 #endif
 
