@@ -65,14 +65,8 @@ static inline int32_t decode_int16(const uint8_t *p, int big_endian) {
  * Out of line, as split_coefficients calls it twice. */
 static EML_NOINLINE void split_float(float f, int32_t *m, int32_t *e) {
     const uint32_t b = eml_float_bits(f);
-    uint32_t field = (b >> 23) & 0xffu;
-    uint32_t mant = b & 0x007fffffu;
-    if (field == 0) {
-        field = 1;                          /* subnormal: no implicit bit */
-    } else {
-        mant |= 0x00800000u;
-    }
-    int32_t exp = (int32_t)field - 150;
+    int32_t exp;
+    uint32_t mant = eml_float_significand(b, &exp);
     while (mant != 0 && (mant & 1u) == 0) {
         mant >>= 1;
         exp++;

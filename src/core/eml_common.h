@@ -155,6 +155,15 @@ static inline uint32_t eml_leading_zeros(uint32_t u) {
 #endif
 }
 
+/* A finite float's magnitude as significand times a power of two: returns
+ * m (the implicit bit included, below 2^24) and sets *exponent to e, with
+ * |f| = m * 2^e (subnormals: e = -149). */
+static inline uint32_t eml_float_significand(uint32_t bits, int32_t *exponent) {
+    const uint32_t field = (bits >> 23) & 0xffu;
+    *exponent = (int32_t)(field ? field : 1u) - 150;
+    return (bits & 0x007fffffu) | (field ? 0x00800000u : 0u);
+}
+
 /* The 24-bit significand of a float from v normalised to bit 31, rounded to
  * nearest, ties to even, by the dropped low byte (whose bit 0 may stand for
  * any lower bits, as a sticky bit): byte + (m & 1) + 0x7f carries into bit 8

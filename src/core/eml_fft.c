@@ -279,9 +279,9 @@ typedef int32_t eml_fft_word;
  * 24-bit significand m shifted by d, left, or right rounded to nearest (ties
  * away from zero). */
 static int32_t to_fixed(uint32_t bits, int32_t shift) {
-    const uint32_t e = (bits >> 23) & 0xffu;
-    const uint32_t m = (bits & 0x7fffffu) | (e ? 0x800000u : 0u);
-    const int32_t d = (int32_t)(e ? e : 1u) - 150 + shift;
+    int32_t e;
+    const uint32_t m = eml_float_significand(bits, &e);
+    const int32_t d = e + shift;
     uint32_t u;
     if (d >= 0) {
         u = m << d;
