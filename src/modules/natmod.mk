@@ -20,7 +20,10 @@ endif
 
 # libgcc's Cortex-M0 float division carries absolute relocations that
 # mpy_ld cannot link; src/core/eml_fdiv.c stands in for it (see armv6m_fdiv.h).
-ifeq ($(ARCH),armv6m)
+# A module without float division sets FLOAT_DIVISION = no and saves its
+# 316 bytes.
+FLOAT_DIVISION ?= yes
+ifeq ($(ARCH)-$(FLOAT_DIVISION),armv6m-yes)
 SRC += $(TOP)/src/core/eml_fdiv.c
 CFLAGS_EXTRA += -include $(TOP)/src/modules/armv6m_fdiv.h
 endif

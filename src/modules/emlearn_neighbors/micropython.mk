@@ -1,0 +1,5 @@
+# Firmware build: USER_C_MODULES=<repo>/src/modules
+EMLEARN_NEIGHBORS_DIR := $(USERMOD_DIR)
+SRC_USERMOD_C += $(EMLEARN_NEIGHBORS_DIR)/emlearn_neighbors.c
+SRC_USERMOD_LIB_C += $(EMLEARN_NEIGHBORS_DIR)/../../core/eml_neighbors.c
+CFLAGS_USERMOD += -I$(EMLEARN_NEIGHBORS_DIR)/../../core -I$(EMLEARN_NEIGHBORS_DIR)/..
