@@ -40,12 +40,15 @@ def bench(module, target):
     if not os.path.exists(script):
         return None
     files = [os.path.join(TOP, "bench", "timing.py")]
+    sys.path.insert(0, os.path.join(TOP, "bench"))
+    out_dir = os.path.join(TOP, "build", "bench")
     if module == "emlearn_trees":
-        sys.path.insert(0, os.path.join(TOP, "bench"))
         import make_trees_bench
-        out_dir = os.path.join(TOP, "build", "bench")
         make_trees_bench.build(out_dir)
         files += [os.path.join(out_dir, "trees_bench.emlt"), os.path.join(out_dir, "trees_bench_rows.bin")]
+    elif module == "emlearn_neighbors":
+        import make_neighbors_bench
+        files.append(make_neighbors_bench.build(out_dir))
     status, out, err = run_tool.run(target, script, files=files,
                                     icount=target != "x64", timeout=1800)
     if status != 0:
@@ -73,6 +76,14 @@ def report_fft(target, r):
              float(r["speedup"])))
     print("                results differ by %.2g at most; a complex signal: %s per call"
           % (float(r["max_difference"]), fig % float(r["module_complex_per_call"])))
+
+
+def report_neighbors(target, r):
+    fig = "%.3g us" if target == "x64" else "%.0f instructions"
+    print("  emlearn_neighbors %s, %s items of %s features, k = 5: %s per predict; pure MicroPython %s; "
+          "%.0fx faster" % (target, r["items"], r["features"], fig % float(r["module_per_predict"]),
+                            fig % float(r["python_per_predict"]), float(r["speedup"])))
+    print("                labels agree on %s test rows" % r["agree"])
 
 
 ARRAYUTILS_JOBS = (
@@ -135,9 +146,11 @@ def sizes():
 
 
 def main():
-    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft"]
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
+                               "emlearn_neighbors"]
     reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
-               "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft}
+               "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
+               "emlearn_neighbors": report_neighbors}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "
           "soft float) and rv32imc = qemu virt (RV32IMC, soft float), guest instructions (deterministic); "

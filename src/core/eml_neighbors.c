@@ -4,13 +4,14 @@
 #define INDEX_MASK ((1u << EML_NEIGHBORS_INDEX_BITS) - 1u)
 
 eml_status eml_neighbors_init(eml_neighbors *model, int16_t *data, int16_t *labels,
-    uint64_t *ranking, uint32_t max_items, uint32_t n_features, uint32_t k) {
+    int16_t *query, uint64_t *ranking, uint32_t max_items, uint32_t n_features, uint32_t k) {
     if (max_items == 0 || max_items > EML_NEIGHBORS_MAX_ITEMS || n_features == 0
         || n_features > EML_NEIGHBORS_MAX_FEATURES || k == 0 || k > max_items) {
         return EML_ERR_VALUE;
     }
     model->data = data;
     model->labels = labels;
+    model->query = query;
     model->ranking = ranking;
     model->max_items = max_items;
     model->n_features = n_features;
@@ -49,21 +50,63 @@ const int16_t *eml_neighbors_item(const eml_neighbors *model, uint32_t index) {
     return model->data + (size_t)index * model->n_features;
 }
 
-/* Sum of (a[j] - b[j])^2, exact. Each square is below 2^32. Thumb-2 adds a
- * signed 32 x 32 -> 64 product into the sum in one instruction (SMLAL);
- * elsewhere the 32-bit square plus a 64-bit add is cheaper, and Cortex-M0
- * would call a 64-bit multiply routine for the wide product. */
-static uint64_t squared_distance(const int16_t *a, const int16_t *b, uint32_t n) {
-    uint64_t sum = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        const int32_t d = (int32_t)a[j] - b[j];
+/* The squared distance between a and b, or, once the sum reaches bound,
+ * some value at least bound: an item that far cannot displace one of the
+ * k nearest, so the rest of its features need not be read. The sum is
+ * compared every 8 features, which keeps the loop unrolled.
+ *
+ * Each square is below 2^32; the sum is exact in 64 bits. Thumb-2 adds a
+ * signed 32 x 32 -> 64 product in one instruction (SMLAL); other 32-bit
+ * targets square in 32 bits, then add. Cortex-M0 would call a 64-bit
+ * multiply routine for the wide product, and GCC spills a 64-bit sum to
+ * the stack there (13 instructions per feature): its square goes into a
+ * 32-bit sum whose carries are counted (10 instructions). */
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
-        sum += (uint64_t)((int64_t)d * d);
+#define ADD_SQUARE(j) do { \
+        const int32_t d_ = (int32_t)a[j] - b[j]; \
+        sum += (uint64_t)((int64_t)d_ * d_); \
+    } while (0)
+#define SUM_SO_FAR sum
+#elif !defined(__ARM_ARCH_6M__) && !defined(EML_NEIGHBORS_COUNT_CARRIES)
+#define ADD_SQUARE(j) do { \
+        const int32_t d_ = (int32_t)a[j] - b[j]; \
+        sum += (uint32_t)d_ * (uint32_t)d_; \
+    } while (0)
+#define SUM_SO_FAR sum
 #else
-        sum += (uint32_t)d * (uint32_t)d;
+#define ADD_SQUARE(j) do { \
+        const int32_t d_ = (int32_t)a[j] - b[j]; \
+        const uint32_t s_ = (uint32_t)d_ * (uint32_t)d_; \
+        low += s_; \
+        carries += low < s_; \
+    } while (0)
+#define SUM_SO_FAR ((uint64_t)carries << 32 | low)
 #endif
+
+static uint64_t distance2_below(const int16_t *a, const int16_t *b, uint32_t n, uint64_t bound) {
+    uint64_t sum = 0;
+    uint32_t low = 0, carries = 0;
+    uint32_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        ADD_SQUARE(j);
+        ADD_SQUARE(j + 1);
+        ADD_SQUARE(j + 2);
+        ADD_SQUARE(j + 3);
+        ADD_SQUARE(j + 4);
+        ADD_SQUARE(j + 5);
+        ADD_SQUARE(j + 6);
+        ADD_SQUARE(j + 7);
+        if (SUM_SO_FAR >= bound) {
+            return SUM_SO_FAR;
+        }
     }
-    return sum;
+    for (; j < n; j++) {
+        ADD_SQUARE(j);
+    }
+    (void)sum;
+    (void)low;
+    (void)carries;
+    return SUM_SO_FAR;
 }
 
 /* Put key into ranking[0..end], which holds end sorted keys: the larger
@@ -107,18 +150,19 @@ eml_status eml_neighbors_predict(eml_neighbors *model, const int16_t *values, ui
     const uint32_t k = model->k < n ? model->k : n;
     uint64_t *ranking = model->ranking;
     const int16_t *row = model->data;
-    /* ranking[0..k) keeps the k smallest keys so far, in order; a key that
-     * displaces the largest of them takes that one's place at i. */
+    /* ranking[0..k) keeps the k smallest keys so far, in order. A later
+     * item (a larger index) enters only with a smaller distance than the
+     * k-th's, which is therefore the bound for its sum. */
     for (uint32_t i = 0; i < n; i++, row += n_values) {
-        const uint64_t key = squared_distance(values, row, n_values) << EML_NEIGHBORS_INDEX_BITS | i;
-        if (i < k) {
-            insert_sorted(ranking, i, key);
-        } else if (key < ranking[k - 1]) {
-            ranking[i] = ranking[k - 1];
-            insert_sorted(ranking, k - 1, key);
-        } else {
-            ranking[i] = key;
+        const uint64_t bound = i < k ? UINT64_MAX : ranking[k - 1] >> EML_NEIGHBORS_INDEX_BITS;
+        const uint64_t d2 = distance2_below(values, row, n_values, bound);
+        if (d2 < bound) {
+            insert_sorted(ranking, i < k ? i : k - 1, d2 << EML_NEIGHBORS_INDEX_BITS | i);
         }
+    }
+    /* the rest of the ranking is made when asked for, from a copy of the query */
+    for (uint32_t j = 0; j < n_values; j++) {
+        model->query[j] = values[j];
     }
     model->n_ranked = n;
     model->n_sorted = k;
@@ -126,8 +170,8 @@ eml_status eml_neighbors_predict(eml_neighbors *model, const int16_t *values, ui
     return EML_OK;
 }
 
-/* Heap sort, in place and without recursion: the part of a ranking past
- * the k nearest, sorted only when asked for. */
+/* Heap sort, in place and without recursion, for the ranking past the k
+ * nearest, made only when asked for. */
 static void sift_down(uint64_t *a, uint32_t root, uint32_t n) {
     const uint64_t v = a[root];
     for (;;) {
@@ -159,15 +203,25 @@ static void heap_sort(uint64_t *a, uint32_t n) {
     }
 }
 
+/* The whole ranking of the last query, every distance in full. */
+static void rank_all(eml_neighbors *model) {
+    const uint32_t n = model->n_ranked, f = model->n_features;
+    const int16_t *row = model->data;
+    for (uint32_t i = 0; i < n; i++, row += f) {
+        const uint64_t d2 = distance2_below(model->query, row, f, UINT64_MAX);
+        model->ranking[i] = d2 << EML_NEIGHBORS_INDEX_BITS | i;
+    }
+    heap_sort(model->ranking, n);
+    model->n_sorted = n;
+}
+
 eml_status eml_neighbors_result(eml_neighbors *model, uint32_t rank, uint32_t *index,
     uint64_t *distance2) {
     if (rank >= model->n_ranked) {
         return EML_ERR_SIZE;
     }
     if (rank >= model->n_sorted) {
-        /* Every key past n_sorted is at least the ones before it. */
-        heap_sort(model->ranking + model->n_sorted, model->n_ranked - model->n_sorted);
-        model->n_sorted = model->n_ranked;
+        rank_all(model);
     }
     const uint64_t key = model->ranking[rank];
     *index = (uint32_t)(key & INDEX_MASK);

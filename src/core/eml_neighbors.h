@@ -13,8 +13,10 @@
  * scikit-learn's KNeighborsClassifier(n_neighbors=k) predicts on the same
  * numbers (its classes are sorted, and its vote ties go to the first).
  *
- * Only the k nearest are put in order while predicting; the rest of the
- * ranking is sorted the first time eml_neighbors_result asks past them.
+ * Predicting keeps only the k nearest, in order, and stops summing an
+ * item's squares once they exceed the k-th nearest distance so far (checked
+ * every 8 features). The full ranking is made (distances in full, then a
+ * heap sort) the first time eml_neighbors_result asks past the k nearest.
  */
 #ifndef EML_NEIGHBORS_H
 #define EML_NEIGHBORS_H
@@ -31,6 +33,7 @@
 typedef struct {
     int16_t *data;          /* max_items rows of n_features values */
     int16_t *labels;        /* max_items labels */
+    int16_t *query;         /* n_features: a copy of the last query */
     uint64_t *ranking;      /* max_items keys: squared distance << 16 | index */
     uint32_t max_items;
     uint32_t n_features;
@@ -44,7 +47,7 @@ typedef struct {
  * max_items, n_features or k is 0, k > max_items, or a limit above is
  * exceeded. */
 eml_status eml_neighbors_init(eml_neighbors *model, int16_t *data, int16_t *labels,
-    uint64_t *ranking, uint32_t max_items, uint32_t n_features, uint32_t k);
+    int16_t *query, uint64_t *ranking, uint32_t max_items, uint32_t n_features, uint32_t k);
 
 /* Append an item; *index receives its index. EML_ERR_SIZE when n_values is
  * not n_features, EML_ERR_CAPACITY when the model is full. Adding forgets

@@ -15,6 +15,7 @@
 static int16_t data[MAX_ITEMS * MAX_FEATURES];
 static int16_t labels[MAX_ITEMS];
 static uint64_t ranking[MAX_ITEMS];
+static int16_t query_copy[65535];
 
 static uint64_t ref_distance2(const int16_t *a, const int16_t *b, uint32_t n) {
     uint64_t sum = 0;
@@ -64,22 +65,22 @@ static int16_t ref_vote(const int16_t *labs, const uint32_t *order, uint32_t k) 
 
 static void test_init_limits(void) {
     eml_neighbors m;
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 10, 3, 3) == EML_OK, "valid");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 3, 3) == EML_OK, "valid");
     CHECK(m.n_items == 0 && m.n_ranked == 0, "starts empty");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 0, 3, 1) == EML_ERR_VALUE, "no items");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 10, 0, 1) == EML_ERR_VALUE, "no features");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 10, 3, 0) == EML_ERR_VALUE, "k 0");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 10, 3, 11) == EML_ERR_VALUE, "k > items");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 10, 3, 10) == EML_OK, "k = items");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 65536, 1, 1) == EML_ERR_VALUE, "items limit");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 65535, 1, 1) == EML_OK, "items at limit");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 1, 65536, 1) == EML_ERR_VALUE, "features limit");
-    CHECK(eml_neighbors_init(&m, data, labels, ranking, 1, 65535, 1) == EML_OK, "features at limit");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 0, 3, 1) == EML_ERR_VALUE, "no items");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 0, 1) == EML_ERR_VALUE, "no features");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 3, 0) == EML_ERR_VALUE, "k 0");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 3, 11) == EML_ERR_VALUE, "k > items");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 3, 10) == EML_OK, "k = items");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 65536, 1, 1) == EML_ERR_VALUE, "items limit");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 65535, 1, 1) == EML_OK, "items at limit");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 1, 65536, 1) == EML_ERR_VALUE, "features limit");
+    CHECK(eml_neighbors_init(&m, data, labels, query_copy, ranking, 1, 65535, 1) == EML_OK, "features at limit");
 }
 
 static void test_add_and_items(void) {
     eml_neighbors m;
-    eml_neighbors_init(&m, data, labels, ranking, 3, 2, 1);
+    eml_neighbors_init(&m, data, labels, query_copy, ranking, 3, 2, 1);
     const int16_t a[2] = { -32768, 32767 }, b[2] = { 5, -6 };
     uint32_t index = 99;
     int16_t label;
@@ -107,7 +108,7 @@ static void check_random(unsigned *seed, uint32_t spread, uint32_t n_labels, con
     const uint32_t k = 1 + check_rand(seed) % (n < 12 ? n : 12);
     const uint32_t capacity = n + check_rand(seed) % (MAX_ITEMS - n + 1);
     eml_neighbors m;
-    int ok = eml_neighbors_init(&m, data, labels, ranking, capacity, f, k) == EML_OK;
+    int ok = eml_neighbors_init(&m, data, labels, query_copy, ranking, capacity, f, k) == EML_OK;
     static int16_t rows[MAX_ITEMS * MAX_FEATURES], query[MAX_FEATURES];
     for (uint32_t i = 0; i < n * f; i++) {
         rows[i] = (int16_t)((int32_t)(check_rand(seed) % spread) - (int32_t)(spread / 2));
@@ -160,7 +161,7 @@ static void test_random_models(void) {
 static void test_largest_distances(void) {
     /* MAX_FEATURES opposite extremes: 70 * 65535^2, past 2^38 */
     eml_neighbors m;
-    eml_neighbors_init(&m, data, labels, ranking, 3, MAX_FEATURES, 1);
+    eml_neighbors_init(&m, data, labels, query_copy, ranking, 3, MAX_FEATURES, 1);
     static int16_t lo[MAX_FEATURES], hi[MAX_FEATURES], mid[MAX_FEATURES];
     for (int j = 0; j < MAX_FEATURES; j++) {
         lo[j] = -32768;
@@ -181,7 +182,7 @@ static void test_largest_distances(void) {
 
 static void test_votes(void) {
     eml_neighbors m;
-    eml_neighbors_init(&m, data, labels, ranking, 10, 1, 4);
+    eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 1, 4);
     const int16_t x[6] = { 0, 1, 2, 3, 4, 100 };
     const int16_t y[6] = { 9, 5, 9, 5, 5, -2 };
     uint32_t index;
@@ -205,7 +206,7 @@ static void test_votes(void) {
     eml_neighbors_add(&m, &q, 1, 1, &index);
     CHECK(eml_neighbors_result(&m, 0, &index, &d2) == EML_ERR_SIZE, "no ranking after add");
     /* k above the number of items: all of them vote */
-    eml_neighbors_init(&m, data, labels, ranking, 10, 1, 10);
+    eml_neighbors_init(&m, data, labels, query_copy, ranking, 10, 1, 10);
     eml_neighbors_add(&m, &x[0], 1, 3, &index);
     eml_neighbors_add(&m, &x[1], 1, -4, &index);
     eml_neighbors_add(&m, &x[5], 1, -4, &index);

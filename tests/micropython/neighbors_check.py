@@ -27,6 +27,7 @@ def check_sets(name):
         row = array.array("h", bytes(2 * nf))
         for case in s["ks"]:
             k, size = case["k"], case["record"]
+            gc.collect()    # the model is one block: room for it in a board's heap
             model = emlearn_neighbors.new(n, nf, k)
             if k == 1:
                 # one item at a time, as code written for emlearn-micropython adds them

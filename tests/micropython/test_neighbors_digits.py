@@ -1,5 +1,5 @@
 # emlearn_neighbors against scikit-learn's KNeighborsClassifier on digits (its own
-# integer pixels, 64 features; 250 training and 30 test images), k = 1, 3, 4, 8: every
+# integer pixels, 64 features; 200 training and 30 test images), k = 1, 3, 4, 8: every
 # label, and the ranking of the nearest k + 1 images and of the farthest.
 # needs: neighbors_check.py neighbors_digits.bin neighbors_digits.json
 import emltest

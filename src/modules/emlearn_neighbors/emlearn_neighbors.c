@@ -10,7 +10,7 @@
  *
  * Every array is created by the caller; the model holds its items, labels
  * and the last prediction's ranking in one heap block, 2 * n_features + 10
- * bytes per item.
+ * bytes per item (and a copy of the last query).
  */
 #include "eml_binding.h"
 #include "eml_neighbors.h"
@@ -18,7 +18,7 @@
 typedef struct {
     mp_obj_base_t base;
     eml_neighbors model;
-    uint64_t storage[];     /* ranking (max_items keys), then items and labels as int16 */
+    uint64_t storage[];     /* ranking (max_items keys), then items, labels and query as int16 */
 } neighbors_obj_t;
 
 EML_DECLARE_TYPE(neighbors_type);
@@ -53,9 +53,9 @@ static mp_obj_t neighbors_new(mp_obj_t items_obj, mp_obj_t features_obj, mp_obj_
         MP_ERROR_TEXT("n_features must be 1 to 65535"));
     const mp_int_t k = get_int_in(k_obj, 1, max_items,
         MP_ERROR_TEXT("k_neighbors must be 1 to max_items"));
-    /* 8-byte keys, then 2-byte values and labels, in 8-byte words; up to
-     * 2^35 bytes, past what a 32-bit port can address */
-    const uint64_t words = (uint64_t)max_items + ((uint64_t)max_items * (n_features + 1) + 3) / 4;
+    /* 8-byte keys, then 2-byte values, labels and the query copy, in 8-byte
+     * words; up to 2^33 bytes, past what a 32-bit port can address */
+    const uint64_t words = (uint64_t)max_items + ((uint64_t)max_items * (n_features + 1) + n_features + 3) / 4;
     if (words > (SIZE_MAX - sizeof(neighbors_obj_t)) / sizeof(uint64_t)) {
         mp_raise_msg(MEMORY_ERROR, MP_ERROR_TEXT("model too large for this port's memory"));
     }
@@ -63,7 +63,7 @@ static mp_obj_t neighbors_new(mp_obj_t items_obj, mp_obj_t features_obj, mp_obj_
         EML_TYPE_PTR(neighbors_type));
     int16_t *data = (int16_t *)(self->storage + max_items);
     int16_t *labels = data + (size_t)max_items * n_features;
-    eml_neighbors_init(&self->model, data, labels, self->storage, max_items, n_features, k);
+    eml_neighbors_init(&self->model, data, labels, labels + max_items, self->storage, max_items, n_features, k);
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(neighbors_new_obj, neighbors_new);
