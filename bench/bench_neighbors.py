@@ -49,7 +49,7 @@ def python_predict(x):
 
 agree = sum(model.predict(x) == python_predict(x) for x in tests)
 on_host = timing.UNIT == "us"
-module = timing.measure(model.predict, 200 if on_host else 5, (tests[0],))
+module = timing.measure(model.predict, 200 if on_host else 10, (tests[0],))
 python = timing.measure(python_predict, 3 if on_host else 1, (tests[0],))
 print("unit", timing.UNIT)
 print("items", N_TRAIN)

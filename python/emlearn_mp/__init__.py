@@ -9,6 +9,8 @@ Submodules (import them directly; this package imports nothing eagerly so that
   reference predictor for that format.
 - :mod:`emlearn_mp.trees_csv`: emlearn's CSV tree format (majority-vote leaves).
 - :mod:`emlearn_mp.trees_badmodels`: malformed model corpus for loader tests.
+- :mod:`emlearn_mp.neighbors`: int16 standard scaling and the training data of a
+  fitted KNeighborsClassifier, for ``emlearn_neighbors``.
 """
 
 __version__ = "0.1.0"

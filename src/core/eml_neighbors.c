@@ -59,8 +59,8 @@ const int16_t *eml_neighbors_item(const eml_neighbors *model, uint32_t index) {
  * signed 32 x 32 -> 64 product in one instruction (SMLAL); other 32-bit
  * targets square in 32 bits, then add. Cortex-M0 would call a 64-bit
  * multiply routine for the wide product, and GCC spills a 64-bit sum to
- * the stack there (13 instructions per feature): its square goes into a
- * 32-bit sum whose carries are counted (10 instructions). */
+ * the stack there (about 13 instructions per feature): its square goes
+ * into a 32-bit sum whose carries are counted (11 instructions). */
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2
 #define ADD_SQUARE(j) do { \
         const int32_t d_ = (int32_t)a[j] - b[j]; \
