@@ -123,7 +123,7 @@ SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test_trees_q31_softclz $(BUILD)/tests/test_trees_lite_full \
 	$(BUILD)/tests/test_iir_sections $(BUILD)/tests/test_arrayutils_exact $(BUILD)/tests/test_arrayutils_exact_softclz \
 	$(BUILD)/tests/test_fft_fixed $(BUILD)/tests/test_fft_fixed_softclz $(BUILD)/tests/test_fft_fixed_mul16 \
-	$(BUILD)/tests/test_neighbors_carries \
+	$(BUILD)/tests/test_neighbors_narrow $(BUILD)/tests/test_neighbors_m0 \
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
@@ -159,9 +159,11 @@ $(eval $(call core_test_variant,test_arrayutils_exact_softclz,test_arrayutils,-D
 $(eval $(call core_test_variant,test_fft_fixed,test_fft,-DEML_FFT_FIXED=1,src/core/eml_fft.c))
 $(eval $(call core_test_variant,test_fft_fixed_softclz,test_fft,-DEML_FFT_FIXED=1 -DEML_SOFT_CLZ,src/core/eml_fft.c))
 $(eval $(call core_test_variant,test_fft_fixed_mul16,test_fft,-DEML_FFT_FIXED=1 -DEML_FFT_MUL16=1 -DEML_SOFT_CLZ,src/core/eml_fft.c))
-# The neighbours' distance sums as Cortex-M0 adds them (32-bit sums whose
-# carries are counted; hosts add in 64 bits, see eml_neighbors.c).
-$(eval $(call core_test_variant,test_neighbors_carries,test_neighbors,-DEML_NEIGHBORS_COUNT_CARRIES,src/core/eml_neighbors.c))
+# The neighbours' distance sums as 32-bit chips add them (hosts add in 64
+# bits, see eml_neighbors.c): RV32 (a loop of 32-bit sums for narrow values)
+# and Cortex-M0 (that loop, and 32-bit sums whose carries are counted).
+$(eval $(call core_test_variant,test_neighbors_narrow,test_neighbors,-DEML_NEIGHBORS_NARROW_LOOP=1,src/core/eml_neighbors.c))
+$(eval $(call core_test_variant,test_neighbors_m0,test_neighbors,-DEML_NEIGHBORS_NARROW_LOOP=1 -DEML_NEIGHBORS_COUNT_CARRIES,src/core/eml_neighbors.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))

@@ -17,6 +17,7 @@
  * item's squares once they exceed the k-th nearest distance so far (checked
  * every 8 features). The full ranking is made (distances in full, then a
  * heap sort) the first time eml_neighbors_result asks past the k nearest.
+ * Values within +-EML_NEIGHBORS_NARROW take faster loops on 32-bit chips.
  */
 #ifndef EML_NEIGHBORS_H
 #define EML_NEIGHBORS_H
@@ -30,6 +31,10 @@
 #define EML_NEIGHBORS_MAX_FEATURES 65535u
 #define EML_NEIGHBORS_INDEX_BITS 16
 
+/* Distances between values within +-11585 are summed faster (see
+ * eml_neighbors.c); other values take the general loop. */
+#define EML_NEIGHBORS_NARROW 11585
+
 typedef struct {
     int16_t *data;          /* max_items rows of n_features values */
     int16_t *labels;        /* max_items labels */
@@ -39,6 +44,7 @@ typedef struct {
     uint32_t n_features;
     uint32_t k;
     uint32_t n_items;       /* items added so far */
+    uint32_t wide;          /* nonzero once an item has a value past +-EML_NEIGHBORS_NARROW */
     uint32_t n_ranked;      /* items in the last prediction's ranking; 0: none */
     uint32_t n_sorted;      /* of those, how many lead the ranking in order */
 } eml_neighbors;

@@ -123,6 +123,11 @@ static void check_random(unsigned *seed, uint32_t spread, uint32_t n_labels, con
         for (uint32_t j = 0; j < f; j++) {
             query[j] = (int16_t)((int32_t)(check_rand(seed) % spread) - (int32_t)(spread / 2));
         }
+        if (q == 2) {   /* any int16: a query of wide values for a narrow model */
+            for (uint32_t j = 0; j < f; j++) {
+                query[j] = (int16_t)(check_rand(seed) & 0xffff);
+            }
+        }
         if (q == 3) {
             memcpy(query, rows + (n - 1) * f, f * sizeof(int16_t)); /* an item itself */
         }
@@ -155,6 +160,8 @@ static void test_random_models(void) {
         check_random(&seed, 5, 3, "values 0..4: equal distances, label ties");
         check_random(&seed, 2, 2, "binary values, 2 labels");
         check_random(&seed, 200, 40, "40 labels from -3");
+        check_random(&seed, 2 * EML_NEIGHBORS_NARROW + 1, 4, "narrow values, to the limit");
+        check_random(&seed, 2 * EML_NEIGHBORS_NARROW + 3, 4, "a few values past the narrow limit");
     }
 }
 
@@ -178,6 +185,43 @@ static void test_largest_distances(void) {
     CHECK(index == 0 && d2 == (uint64_t)MAX_FEATURES * 65535u * 65535u, "exact largest distance");
     eml_neighbors_result(&m, 0, &index, &d2);
     CHECK(index == 1 && d2 == 65535ull * 65535u, "exact one-feature distance");
+}
+
+/* The narrow sums at their limit: 8 features at +11585 against 8 at -11585
+ * sum to 8 * 23170^2, just below 2^32; one value past the limit, anywhere,
+ * moves the model (or the query) to the general loop, and at +-11586 the
+ * 8 squares would overflow 32 bits there. */
+static void test_narrow_limit(void) {
+    static int16_t hi[40], lo[40];
+    for (uint32_t f = 1; f <= 40; f++) {
+        for (int wide_at = -1; wide_at < 3; wide_at++) {
+            eml_neighbors m;
+            eml_neighbors_init(&m, data, labels, query_copy, ranking, 3, f, 1);
+            const int16_t limit = EML_NEIGHBORS_NARROW + (wide_at == 2);    /* 2: all just past */
+            for (uint32_t j = 0; j < f; j++) {
+                hi[j] = limit;
+                lo[j] = -limit;
+            }
+            uint32_t index;
+            int16_t label;
+            uint64_t d2;
+            eml_neighbors_add(&m, hi, f, 1, &index);
+            int16_t *edited = wide_at == 0 ? hi : lo;
+            if (wide_at == 0 || wide_at == 1) {    /* a wide item, or a wide query */
+                edited[f / 2] = edited[f / 2] < 0 ? -32768 : 32767;
+            }
+            if (wide_at == 0) {
+                eml_neighbors_add(&m, hi, f, 2, &index);
+            }
+            int ok = eml_neighbors_predict(&m, lo, f, &label) == EML_OK;
+            ok &= eml_neighbors_result(&m, 0, &index, &d2) == EML_OK;
+            ok &= d2 == ref_distance2(eml_neighbors_item(&m, index), lo, f);
+            if (wide_at < 0 || wide_at == 2) {
+                ok &= d2 == (uint64_t)f * (2u * limit) * (2u * limit);
+            }
+            CHECK(ok, "exact sums at and past the narrow limit");
+        }
+    }
 }
 
 static void test_votes(void) {
@@ -239,6 +283,7 @@ int main(void) {
     test_add_and_items();
     test_random_models();
     test_largest_distances();
+    test_narrow_limit();
     test_votes();
     test_isqrt();
     return check_summary();

@@ -72,6 +72,27 @@ def test_extremes():
     assert model.getresult(1) == (0, 414479, 1)    # isqrt(40 * 65535^2)
 
 
+def test_narrow_limit():
+    # values within +-11585 take the faster loops (Cortex-M4/M7: two features per
+    # instruction, for an even number of features): distances at that limit are exact,
+    # and a query past it takes the general loop
+    expected = {
+        (16, False): [(1, 0, 2), (2, 46340, 3), (0, 92680, 1)],
+        (16, True): [(1, 23171, 2), (2, 46340, 3), (0, 89737, 1)],
+        (15, False): [(1, 0, 2), (2, 44868, 3), (0, 89737, 1)],
+        (15, True): [(1, 23171, 2), (2, 44868, 3), (0, 86694, 1)],
+    }
+    for n in (16, 15):
+        model = emlearn_neighbors.new(3, n, 1)
+        model.additem(H([11585] * n), 1)
+        model.additem(H([-11585] * n), 2)
+        model.additem(H([0] * n), 3)
+        for wide in (False, True):
+            query = H([11586 if wide else -11585] + [-11585] * (n - 1))
+            assert model.predict(query) == 2
+            assert [model.getresult(r) for r in range(3)] == expected[(n, wide)], (n, wide)
+
+
 def test_additems():
     model = emlearn_neighbors.new(5, 2, 1)
     assert model.additems(H([0, 0, 10, 10]), H([1, 2])) == 0

@@ -18,7 +18,7 @@
 typedef struct {
     mp_obj_base_t base;
     eml_neighbors model;
-    uint64_t storage[];     /* ranking (max_items keys), then items, labels and query as int16 */
+    uint64_t storage[];     /* ranking (max_items keys), then query, items and labels as int16 */
 } neighbors_obj_t;
 
 EML_DECLARE_TYPE(neighbors_type);
@@ -53,17 +53,21 @@ static mp_obj_t neighbors_new(mp_obj_t items_obj, mp_obj_t features_obj, mp_obj_
         MP_ERROR_TEXT("n_features must be 1 to 65535"));
     const mp_int_t k = get_int_in(k_obj, 1, max_items,
         MP_ERROR_TEXT("k_neighbors must be 1 to max_items"));
-    /* 8-byte keys, then 2-byte values, labels and the query copy, in 8-byte
-     * words; up to 2^33 bytes, past what a 32-bit port can address */
-    const uint64_t words = (uint64_t)max_items + ((uint64_t)max_items * (n_features + 1) + n_features + 3) / 4;
+    /* 8-byte keys, then as int16 the query copy (an even count of them, so
+     * that the items start at a word boundary, as the DSP loop of
+     * eml_neighbors.c needs), the items and the labels, in 8-byte words; up
+     * to 2^33 bytes, past what a 32-bit port can address */
+    const size_t query_size = ((size_t)n_features + 1) & ~(size_t)1;
+    const uint64_t words = (uint64_t)max_items + ((uint64_t)max_items * (n_features + 1) + query_size + 3) / 4;
     if (words > (SIZE_MAX - sizeof(neighbors_obj_t)) / sizeof(uint64_t)) {
         mp_raise_msg(MEMORY_ERROR, MP_ERROR_TEXT("model too large for this port's memory"));
     }
     neighbors_obj_t *self = mp_obj_malloc_var(neighbors_obj_t, storage, uint64_t, (size_t)words,
         EML_TYPE_PTR(neighbors_type));
-    int16_t *data = (int16_t *)(self->storage + max_items);
+    int16_t *query = (int16_t *)(self->storage + max_items);
+    int16_t *data = query + query_size;
     int16_t *labels = data + (size_t)max_items * n_features;
-    eml_neighbors_init(&self->model, data, labels, labels + max_items, self->storage, max_items, n_features, k);
+    eml_neighbors_init(&self->model, data, labels, query, self->storage, max_items, n_features, k);
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(neighbors_new_obj, neighbors_new);
