@@ -8,11 +8,12 @@
  * squares sum below 2^32 (8 * 23170^2 < 2^32): the sum of 8 features is
  * taken in 32 bits, then added to the 64-bit sum. Sensor data and the
  * scaled data of emlearn_mp.neighbors usually are (digits' pixels, 0 to
- * 16, are). */
-/* Where that is faster: 32-bit chips without a 64-bit multiply-accumulate
- * (Cortex-M0, RV32) and with the DSP extension (Cortex-M4, M7, M33; see
- * distance2_pairs). Cortex-M3 adds each square in one SMLAL anyway, and
- * 64-bit hosts add in 64 bits: no narrow loop there. */
+ * 16, are).
+ *
+ * That loop is taken where it is faster: on 32-bit chips without a 64-bit
+ * multiply-accumulate (Cortex-M0, RV32) and with the DSP extension
+ * (Cortex-M4, M7, M33; see distance2_pairs). Cortex-M3 adds each square in
+ * one SMLAL anyway, and 64-bit hosts add in 64 bits. */
 #if !defined(EML_NEIGHBORS_NARROW_LOOP)
 #if (defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB >= 2 && !defined(__ARM_FEATURE_SIMD32)) \
     || UINTPTR_MAX > 0xffffffffu
