@@ -63,15 +63,16 @@ def record(Xtr, ytr, x, k, sklearn_label):
     return out
 
 
-def write(outdir, name, sets):
+def write(outdir, name, sets, ks=KS):
+    """name.bin/.json for sets: [(set name, (int16 training rows, labels,
+    test rows))], each with every k of ks."""
     index, blob = [], bytearray()
-    for set_name in sets:
-        Xtr, ytr, Xte = data_set(set_name)
+    for set_name, (Xtr, ytr, Xte) in sets:
         entry = {"name": set_name, "n_train": len(Xtr), "n_features": Xtr.shape[1], "n_test": len(Xte),
                  "train": len(blob), "labels": len(blob) + Xtr.nbytes, "test": len(blob) + Xtr.nbytes + ytr.nbytes}
         blob += Xtr.tobytes() + ytr.tobytes() + Xte.tobytes()
         entry["ks"], ties = [], 0
-        for k in KS:
+        for k in ks:
             model = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(Xtr, ytr)
             rows, labels, k_model = neighbors.training_data(model)
             assert k_model == k and np.array_equal(rows, Xtr) and np.array_equal(labels, ytr)
@@ -82,7 +83,7 @@ def write(outdir, name, sets):
             entry["ks"].append({"k": k, "offset": len(blob), "record": data.shape[1]})
             blob += data.tobytes()
         # most rows must compare with scikit-learn directly
-        assert ties <= len(Xte) * len(KS) // 4, (set_name, ties)
+        assert ties <= len(Xte) * len(ks) // 4, (set_name, ties)
         entry["ties"] = ties
         index.append(entry)
     with open(os.path.join(outdir, name + ".bin"), "wb") as f:
@@ -93,8 +94,8 @@ def write(outdir, name, sets):
 
 def main(outdir):
     os.makedirs(outdir, exist_ok=True)
-    write(outdir, "neighbors_small", ["iris", "wine", "breast_cancer"])
-    write(outdir, "neighbors_digits", ["digits"])
+    write(outdir, "neighbors_small", [(s, data_set(s)) for s in ("iris", "wine", "breast_cancer")])
+    write(outdir, "neighbors_digits", [("digits", data_set("digits"))])
 
 
 if __name__ == "__main__":
