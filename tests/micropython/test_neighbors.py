@@ -17,6 +17,16 @@ EMLEARN_DATA = [
 ]
 
 
+def test_emlearn_del():
+    # emlearn-micropython's own bounds on the heap a small model takes
+    gc.collect()
+    before = gc.mem_alloc()
+    model = emlearn_neighbors.new(30, 5, 1)
+    added = gc.mem_alloc() - before
+    assert 100 < added < 1000, added
+    del model
+
+
 def test_emlearn_trivial():
     model = emlearn_neighbors.new(100, 3, 2)
     item = H([0, 0, 0])
