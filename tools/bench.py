@@ -15,6 +15,7 @@ import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 run_tool = importlib.machinery.SourceFileLoader("run", os.path.join(TOP, "tools", "run")).load_module()
+sys.path.insert(0, os.path.join(TOP, "bench"))     # the make_*_bench.py data writers
 
 # Reference figures measured on emlearn-micropython, and this project's
 # targets (see the issues that introduced each module).
@@ -40,7 +41,6 @@ def bench(module, target):
     if not os.path.exists(script):
         return None
     files = [os.path.join(TOP, "bench", "timing.py")]
-    sys.path.insert(0, os.path.join(TOP, "bench"))
     out_dir = os.path.join(TOP, "build", "bench")
     if module == "emlearn_trees":
         import make_trees_bench
@@ -80,8 +80,8 @@ def report_fft(target, r):
 
 def report_neighbors(target, r):
     fig = "%.3g us" if target == "x64" else "%.0f instructions"
-    print("  emlearn_neighbors %s, %s items of %s features, k = 5: %s per predict; pure MicroPython %s; "
-          "%.0fx faster" % (target, r["items"], r["features"], fig % float(r["module_per_predict"]),
+    print("  emlearn_neighbors %s, %s items of %s features, k = %s: %s per predict; pure MicroPython %s; "
+          "%.0fx faster" % (target, r["items"], r["features"], r["k"], fig % float(r["module_per_predict"]),
                             fig % float(r["python_per_predict"]), float(r["speedup"])))
     print("                labels agree on %s test rows" % r["agree"])
 
