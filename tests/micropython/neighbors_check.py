@@ -14,6 +14,12 @@ def read(f, offset, typecode, n):
     return out
 
 
+def read_into(f, offset, out):
+    f.seek(offset)
+    f.readinto(out)
+    return out
+
+
 def check_sets(name):
     """[(set, k, test rows, rows compared with scikit-learn directly)] for every
     case in name.json; raises AssertionError at the first difference."""
@@ -23,11 +29,14 @@ def check_sets(name):
     for s in index["sets"]:
         n, nf = s["n_train"], s["n_features"]
         labels = read(f, s["labels"], "h", n)
-        tests = read(f, s["test"], "h", s["n_test"] * nf)
+        # buffers made once and refilled: the heap of a board must keep a block
+        # as large as the model free, between the file and everything else
         row = array.array("h", bytes(2 * nf))
+        block = array.array("h", bytes(2 * 25 * nf))
+        rec = array.array("i", bytes(4 * max(case["record"] for case in s["ks"])))
         for case in s["ks"]:
             k, size = case["k"], case["record"]
-            gc.collect()    # the model is one block: room for it in a board's heap
+            gc.collect()
             model = emlearn_neighbors.new(n, nf, k)
             if k == 1:
                 # one item at a time, as code written for emlearn-micropython adds them
@@ -39,13 +48,13 @@ def check_sets(name):
                 # in blocks of 25 (a board's heap does not hold all rows twice)
                 for first in range(0, n, 25):
                     m = min(25, n - first)
-                    block = read(f, s["train"] + 2 * nf * first, "h", m * nf)
-                    assert model.additems(block, labels[first:first + m]) == first
+                    rows = memoryview(block)[:m * nf]
+                    read_into(f, s["train"] + 2 * nf * first, rows)
+                    assert model.additems(rows, labels[first:first + m]) == first
             direct = 0
             for t in range(s["n_test"]):
-                rec = read(f, case["offset"] + 4 * size * t, "i", size)
-                x = tests[t * nf:(t + 1) * nf]
-                got = model.predict(x)
+                read_into(f, case["offset"] + 4 * size * t, memoryview(rec)[:size])
+                got = model.predict(read_into(f, s["test"] + 2 * nf * t, row))
                 where = (s["name"], k, t)
                 assert got == rec[0], (where, got, rec[0])
                 if not rec[2]:      # no tie at the k-th place: scikit-learn's own label
