@@ -1,7 +1,8 @@
 # emlearn_neighbors: emlearn-micropython's own tests of its module (unchanged in what they
-# check), the results of small models worked out by hand, additems, every refusal, and
-# that deleting a model returns the heap. (The sklearn comparisons are in
-# test_neighbors_sklearn.py and test_neighbors_digits.py.)
+# check), the results of small models worked out by hand, exact distances at the limit of
+# the faster loops, additems, every refusal, and that deleting a model returns the heap.
+# (The scikit-learn comparisons are in test_neighbors_sklearn.py, test_neighbors_digits.py
+# and test_neighbors_har.py.)
 import array
 import gc
 import emlearn_neighbors
