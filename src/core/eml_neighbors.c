@@ -211,7 +211,8 @@ static uint64_t distance2_pairs(const int16_t *a, const int16_t *b, uint32_t n, 
 typedef uint64_t (*distance_fn)(const int16_t *a, const int16_t *b, uint32_t n, uint64_t bound);
 
 /* Copies the query (values) into the model's own copy, and picks the
- * distance loop its values and the items' allow. */
+ * distance loop its values and the items' allow. One pass over the query
+ * for both: predict's; rank_all passes the copy itself. */
 static distance_fn take_query(eml_neighbors *model, const int16_t *values) {
     int narrow = !model->wide;
     for (uint32_t j = 0; j < model->n_features; j++) {

@@ -151,6 +151,23 @@ static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t 
     mp_raise_TypeError(message);
 }
 
+/* A Python int in [low, high], else ValueError(message); TypeError if obj
+ * is no int. A big int (past a small int) is outside every range a binding
+ * takes, and mp_obj_get_int would truncate it to a machine word in a native
+ * module, so it is refused first. Out of line: one copy per module, however
+ * many calls (unused: not every module calls it). */
+static __attribute__((noinline, unused)) mp_int_t eml_get_int_in(mp_obj_t obj, mp_int_t low, mp_int_t high,
+    mp_rom_error_text_t message) {
+    mp_int_t v = low - 1;
+    if (!mp_obj_is_exact_type(obj, &mp_type_int)) {
+        v = mp_obj_get_int(obj);    /* small int or bool; else TypeError */
+    }
+    if (v < low || v > high) {
+        mp_raise_ValueError(message);
+    }
+    return v;
+}
+
 /* A Python number as single-precision float, whatever the port's float type. */
 static inline float eml_get_float(mp_obj_t obj) {
     return (float)mp_obj_get_float(obj);

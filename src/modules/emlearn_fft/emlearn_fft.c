@@ -20,16 +20,12 @@ typedef struct {
 
 EML_DECLARE_TYPE(fft_type);
 
-/* The length argument: a power of two up to EML_FFT_MAX_LENGTH. A big
- * int (beyond a small int) is none, and mp_obj_get_int would truncate it
- * to a machine word in a native module, so it is refused first. */
+/* The length argument: a power of two up to EML_FFT_MAX_LENGTH. */
 static size_t get_length(mp_obj_t obj) {
-    mp_int_t n = -1;
-    if (!mp_obj_is_exact_type(obj, &mp_type_int)) {
-        n = mp_obj_get_int(obj);    /* small int or bool; else TypeError */
-    }
-    if (n < 1 || eml_fft_check_length((size_t)n) != EML_OK) {
-        mp_raise_ValueError(MP_ERROR_TEXT("length must be a power of two from 1 to 8388608"));
+    const mp_rom_error_text_t message = MP_ERROR_TEXT("length must be a power of two from 1 to 8388608");
+    const mp_int_t n = eml_get_int_in(obj, 1, EML_FFT_MAX_LENGTH, message);
+    if (eml_fft_check_length((size_t)n) != EML_OK) {
+        mp_raise_ValueError(message);
     }
     return (size_t)n;
 }

@@ -31,27 +31,13 @@ EML_DECLARE_TYPE(neighbors_type);
 #define MEMORY_ERROR (&mp_type_MemoryError)
 #endif
 
-/* A Python int in [low, high], else ValueError(message). A big int (past a
- * small int) is outside every range here, and mp_obj_get_int would truncate
- * it to a machine word in a native module, so it is refused first. */
-static mp_int_t get_int_in(mp_obj_t obj, mp_int_t low, mp_int_t high, mp_rom_error_text_t message) {
-    mp_int_t v = low - 1;
-    if (!mp_obj_is_exact_type(obj, &mp_type_int)) {
-        v = mp_obj_get_int(obj);    /* small int or bool; else TypeError */
-    }
-    if (v < low || v > high) {
-        mp_raise_ValueError(message);
-    }
-    return v;
-}
-
 /* new(max_items, n_features, k_neighbors): an empty model. */
 static mp_obj_t neighbors_new(mp_obj_t items_obj, mp_obj_t features_obj, mp_obj_t k_obj) {
-    const mp_int_t max_items = get_int_in(items_obj, 1, EML_NEIGHBORS_MAX_ITEMS,
+    const mp_int_t max_items = eml_get_int_in(items_obj, 1, EML_NEIGHBORS_MAX_ITEMS,
         MP_ERROR_TEXT("max_items must be 1 to 65535"));
-    const mp_int_t n_features = get_int_in(features_obj, 1, EML_NEIGHBORS_MAX_FEATURES,
+    const mp_int_t n_features = eml_get_int_in(features_obj, 1, EML_NEIGHBORS_MAX_FEATURES,
         MP_ERROR_TEXT("n_features must be 1 to 65535"));
-    const mp_int_t k = get_int_in(k_obj, 1, max_items,
+    const mp_int_t k = eml_get_int_in(k_obj, 1, max_items,
         MP_ERROR_TEXT("k_neighbors must be 1 to max_items"));
     /* 8-byte keys, then as int16 the query copy (an even count of them, so
      * that the items start at a word boundary, as the DSP loop of
@@ -91,7 +77,7 @@ static int16_t *get_item_values(neighbors_obj_t *self, mp_obj_t obj, mp_uint_t f
 }
 
 static int16_t get_label(mp_obj_t obj) {
-    return (int16_t)get_int_in(obj, -32768, 32767, MP_ERROR_TEXT("label must be -32768 to 32767"));
+    return (int16_t)eml_get_int_in(obj, -32768, 32767, MP_ERROR_TEXT("label must be -32768 to 32767"));
 }
 
 static void raise_full(void) {
@@ -139,7 +125,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(neighbors_additems_obj, neighbors_additems);
 /* getitem(index, out): copies item index's values into out. */
 static mp_obj_t neighbors_getitem(mp_obj_t self_obj, mp_obj_t index_obj, mp_obj_t out_obj) {
     neighbors_obj_t *self = MP_OBJ_TO_PTR(self_obj);
-    const mp_int_t index = get_int_in(index_obj, 0, (mp_int_t)self->model.n_items - 1,
+    const mp_int_t index = eml_get_int_in(index_obj, 0, (mp_int_t)self->model.n_items - 1,
         MP_ERROR_TEXT("index must be that of an added item"));
     int16_t *out = get_item_values(self, out_obj, MP_BUFFER_WRITE);
     const int16_t *item = eml_neighbors_item(&self->model, (uint32_t)index);
@@ -171,7 +157,7 @@ static mp_obj_t neighbors_getresult(mp_obj_t self_obj, mp_obj_t rank_obj) {
     if (model->n_ranked == 0) {
         mp_raise_ValueError(MP_ERROR_TEXT("no prediction since the last additem: call predict first"));
     }
-    const mp_int_t rank = get_int_in(rank_obj, 0, (mp_int_t)model->n_ranked - 1,
+    const mp_int_t rank = eml_get_int_in(rank_obj, 0, (mp_int_t)model->n_ranked - 1,
         MP_ERROR_TEXT("rank must be 0 to the number of items - 1"));
     uint32_t index;
     uint64_t distance2;
