@@ -1,0 +1,362 @@
+/* Linear regression with elastic-net regularisation: see eml_linreg.h.
+ *
+ * Compares and subtractions go through the bit-pattern helpers of
+ * eml_common.h, so soft-float builds link only the addition,
+ * multiplication, division and int-to-float helpers.
+ */
+#include "eml_linreg.h"
+
+/* An int32 that orders as the float does, for finite values and
+ * infinities; -0 and +0 both map to 0. NaN must be tested apart. */
+static int32_t order_key(float f) {
+    const uint32_t u = eml_float_bits(f);
+    if ((u & EML_ABS_MASK) == 0) {
+        return 0;
+    }
+    /* Negative: flipping the magnitude bits makes larger magnitudes more
+     * negative as int32. */
+    return (int32_t)(u & EML_SIGN_BIT ? u ^ EML_ABS_MASK : u);
+}
+
+static int is_nan(float f) {
+    return (eml_float_bits(f) & EML_ABS_MASK) > EML_EXP_MASK;
+}
+
+/* a < b, false when either is NaN. */
+static int less(float a, float b) {
+    return !is_nan(a) && !is_nan(b) && order_key(a) < order_key(b);
+}
+
+/* a <= b, false when either is NaN. */
+static int at_most(float a, float b) {
+    return !is_nan(a) && !is_nan(b) && order_key(a) <= order_key(b);
+}
+
+static float absf(float f) {
+    return eml_bits_float(eml_float_bits(f) & EML_ABS_MASK);
+}
+
+/* The larger of two non-negative floats (their bits order as they do). */
+static float max_nonneg(float a, float b) {
+    return eml_float_bits(a) > eml_float_bits(b) ? a : b;
+}
+
+/* Soft thresholding: x moved toward 0 by t >= 0, and 0 within +-t. */
+static float soft_threshold(float x, float t) {
+    const uint32_t xb = eml_float_bits(x);
+    if ((xb & EML_ABS_MASK) <= eml_float_bits(t)) {
+        return 0.0f;
+    }
+    /* x - t for positive x, x + t for negative */
+    return x + eml_bits_float(eml_float_bits(t) | ((xb & EML_SIGN_BIT) ^ EML_SIGN_BIT));
+}
+
+eml_status eml_linreg_init(eml_linreg *model, float *weights, float *gradients, uint32_t n_features,
+    float alpha, float l1_ratio, float learning_rate) {
+    if (n_features == 0 || !eml_isfinite(alpha) || less(alpha, 0.0f) || !eml_isfinite(learning_rate)
+        || less(learning_rate, 0.0f) || !at_most(0.0f, l1_ratio) || !at_most(l1_ratio, 1.0f)) {
+        return EML_ERR_VALUE;
+    }
+    model->weights = weights;
+    model->gradients = gradients;
+    model->bias = 0.0f;
+    model->n_features = n_features;
+    model->alpha = alpha;
+    model->l1_ratio = l1_ratio;
+    model->learning_rate = learning_rate;
+    for (uint32_t j = 0; j < n_features; j++) {
+        weights[j] = 0.0f;
+    }
+    return EML_OK;
+}
+
+float eml_linreg_predict(const eml_linreg *model, const float *x) {
+    float sum = model->bias;
+    for (uint32_t j = 0; j < model->n_features; j++) {
+        sum += model->weights[j] * x[j];
+    }
+    return sum;
+}
+
+void eml_linreg_predict_rows(const eml_linreg *model, const float *X, uint32_t n_samples, float *out) {
+    for (uint32_t i = 0; i < n_samples; i++) {
+        out[i] = eml_linreg_predict(model, X + (size_t)i * model->n_features);
+    }
+}
+
+float eml_linreg_mse(const eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < n_samples; i++) {
+        const float error = eml_sub(y[i], eml_linreg_predict(model, X + (size_t)i * model->n_features));
+        sum += error * error;
+    }
+    return sum / (float)n_samples;
+}
+
+/* The order of operations is emlearn-micropython's, so that the same steps
+ * give the same weights. */
+void eml_linreg_step(eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
+    const uint32_t n_features = model->n_features;
+    float *gradients = model->gradients;
+    for (uint32_t j = 0; j < n_features; j++) {
+        gradients[j] = 0.0f;
+    }
+    float bias_gradient = 0.0f;
+    for (uint32_t i = 0; i < n_samples; i++) {
+        const float *x = X + (size_t)i * n_features;
+        const float error = eml_sub(eml_linreg_predict(model, x), y[i]);
+        bias_gradient += error;
+        for (uint32_t j = 0; j < n_features; j++) {
+            gradients[j] += error * x[j];
+        }
+    }
+    const float n = (float)n_samples;
+    const float rate = model->learning_rate;
+    const float l2 = model->alpha * eml_sub(1.0f, model->l1_ratio);
+    const float l1_step = model->alpha * model->l1_ratio * rate;
+    for (uint32_t j = 0; j < n_features; j++) {
+        const float gradient = gradients[j] / n + l2 * model->weights[j];
+        model->weights[j] = soft_threshold(eml_sub(model->weights[j], rate * gradient), l1_step);
+    }
+    model->bias = eml_sub(model->bias, rate * (bias_gradient / n));
+}
+
+/* Mean of n values spaced `stride` apart, in two passes: the second adds
+ * the mean of the first pass's residuals, which recovers most of what a
+ * long float sum rounds away. */
+static float strided_mean(const float *v, uint32_t n, uint32_t stride) {
+    const float scale = 1.0f / (float)n;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < n; i++) {
+        sum += v[(size_t)i * stride];
+    }
+    const float mean = sum * scale;
+    float correction = 0.0f;
+    for (uint32_t i = 0; i < n; i++) {
+        correction += eml_sub(v[(size_t)i * stride], mean);
+    }
+    return mean + correction * scale;
+}
+
+/* Sum over the rows of (X[i][j] - mean) * r[i]: column j, centred, dotted
+ * with r. */
+static float centred_dot(const float *X, uint32_t n_samples, uint32_t n_features, uint32_t j,
+    float mean, const float *r) {
+    const float *x = X + j;
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < n_samples; i++) {
+        sum += eml_sub(x[(size_t)i * n_features], mean) * r[i];
+    }
+    return sum;
+}
+
+/* The fit's state: the centred problem's residuals r = (y - mean y) -
+ * (X - means) w, and the column means and squared centred norms. */
+typedef struct {
+    const float *X;
+    const float *y;
+    uint32_t n_samples;
+    uint32_t n_features;
+    float *r;
+    float *means;
+    float *norms;
+    float y_mean;
+    float l1;       /* penalties in the sum-of-squares scale: times n_samples */
+    float l2;
+} fit_state;
+
+/* One pass of coordinate descent over all weights; *max_change and
+ * *max_weight receive the largest |change| and |weight|. */
+static void sweep(const fit_state *s, float *weights, float *max_change, float *max_weight) {
+    const uint32_t p = s->n_features;
+    float change_max = 0.0f;
+    float weight_max = 0.0f;
+    for (uint32_t j = 0; j < p; j++) {
+        const float norm = s->norms[j];
+        if (eml_iszero(norm)) {
+            continue;       /* a constant column: its weight stays as it is */
+        }
+        const float old = weights[j];
+        /* the least-squares optimum for this weight alone, in the sum scale */
+        const float rho = centred_dot(s->X, s->n_samples, p, j, s->means[j], s->r) + old * norm;
+        const float w = soft_threshold(rho, s->l1) / (norm + s->l2);
+        const float delta = eml_sub(w, old);
+        if (!eml_iszero(delta)) {
+            const float *x = s->X + j;
+            const float mean = s->means[j];
+            for (uint32_t i = 0; i < s->n_samples; i++) {
+                s->r[i] = eml_sub(s->r[i], delta * eml_sub(x[(size_t)i * p], mean));
+            }
+        }
+        weights[j] = w;
+        change_max = max_nonneg(change_max, absf(delta));
+        weight_max = max_nonneg(weight_max, absf(w));
+    }
+    *max_change = change_max;
+    *max_weight = weight_max;
+}
+
+/* The duality gap of the centred problem at weights w (scikit-learn's
+ * test): the primal objective minus the dual objective at the residuals
+ * scaled into the dual's feasible set. */
+static float duality_gap(const fit_state *s, const float *weights) {
+    const uint32_t p = s->n_features;
+    float dual_norm = 0.0f;
+    float w_norm2 = 0.0f;
+    float w_l1 = 0.0f;
+    for (uint32_t j = 0; j < p; j++) {
+        const float xta = eml_sub(centred_dot(s->X, s->n_samples, p, j, s->means[j], s->r), s->l2 * weights[j]);
+        dual_norm = max_nonneg(dual_norm, absf(xta));
+        w_norm2 += weights[j] * weights[j];
+        w_l1 += absf(weights[j]);
+    }
+    float r_norm2 = 0.0f;
+    float r_dot_y = 0.0f;
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        r_norm2 += s->r[i] * s->r[i];
+        r_dot_y += s->r[i] * eml_sub(s->y[i], s->y_mean);
+    }
+    float scale = 1.0f;
+    if (less(s->l1, dual_norm)) {
+        scale = s->l1 / dual_norm;
+    }
+    const float scale2 = scale * scale;
+    const float gap = 0.5f * (r_norm2 + r_norm2 * scale2) + s->l1 * w_l1 + 0.5f * s->l2 * (1.0f + scale2) * w_norm2;
+    return eml_sub(gap, scale * r_dot_y);
+}
+
+/* Column means and centred squared norms. */
+static void prepare(fit_state *s) {
+    const uint32_t n = s->n_samples;
+    const uint32_t p = s->n_features;
+    for (uint32_t j = 0; j < p; j++) {
+        const float mean = strided_mean(s->X + j, n, p);
+        float norm = 0.0f;
+        for (uint32_t i = 0; i < n; i++) {
+            const float d = eml_sub(s->X[(size_t)i * p + j], mean);
+            norm += d * d;
+        }
+        s->means[j] = mean;
+        s->norms[j] = norm;
+    }
+    s->y_mean = strided_mean(s->y, n, 1);
+}
+
+/* The residuals of the weights, computed afresh: the sweeps update them
+ * incrementally, and over thousands of sweeps their rounding errors add up
+ * to more than the gap test allows. */
+static void compute_residuals(fit_state *s, const float *weights) {
+    const uint32_t p = s->n_features;
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        const float *x = s->X + (size_t)i * p;
+        float fitted = 0.0f;
+        for (uint32_t j = 0; j < p; j++) {
+            fitted += weights[j] * eml_sub(x[j], s->means[j]);
+        }
+        s->r[i] = eml_sub(eml_sub(s->y[i], s->y_mean), fitted);
+    }
+}
+
+eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uint32_t n_samples,
+    float *work, size_t n_work, const eml_linreg_fit_options *options,
+    uint32_t *n_sweeps, int *converged) {
+    const uint32_t p = model->n_features;
+    if (n_samples == 0 || n_work < EML_LINREG_FIT_WORK(n_samples, p)) {
+        return EML_ERR_SIZE;
+    }
+    if (options->max_sweeps == 0 || !eml_isfinite(options->tol) || !less(0.0f, options->tol)) {
+        return EML_ERR_VALUE;
+    }
+    float *weights = model->weights;
+    if (!options->warm_start) {
+        for (uint32_t j = 0; j < p; j++) {
+            weights[j] = 0.0f;
+        }
+    }
+    const float n = (float)n_samples;
+    fit_state s = {
+        .X = X, .y = y, .n_samples = n_samples, .n_features = p,
+        .r = work, .means = work + n_samples, .norms = work + n_samples + p,
+        .l1 = model->alpha * model->l1_ratio * n,
+        .l2 = model->alpha * eml_sub(1.0f, model->l1_ratio) * n,
+    };
+    prepare(&s);
+    compute_residuals(&s, weights);
+    /* the gap test's scale: the centred targets' squared norm */
+    float y_norm2 = 0.0f;
+    for (uint32_t i = 0; i < n_samples; i++) {
+        const float d = eml_sub(y[i], s.y_mean);
+        y_norm2 += d * d;
+    }
+    const float gap_tol = options->tol * y_norm2;
+    /* With no L1 penalty the scaled residuals are not dual feasible and the
+     * gap stays at the primal objective: the weight test decides alone. */
+    const int use_gap = !eml_iszero(s.l1);
+    *converged = 0;
+    uint32_t done = 0;
+    while (done < options->max_sweeps) {
+        float max_change, max_weight;
+        sweep(&s, weights, &max_change, &max_weight);
+        done++;
+        if (eml_iszero(max_weight) || less(max_change, options->tol * max_weight)) {
+            compute_residuals(&s, weights);
+            if (!use_gap || at_most(duality_gap(&s, weights), gap_tol)) {
+                *converged = 1;
+                break;
+            }
+        }
+    }
+    float offset = 0.0f;
+    for (uint32_t j = 0; j < p; j++) {
+        offset += s.means[j] * weights[j];
+    }
+    model->bias = eml_sub(s.y_mean, offset);
+    *n_sweeps = done;
+    return EML_OK;
+}
+
+/* emlearn-micropython's train(): its loop, its tests and its results. */
+eml_status eml_linreg_train(eml_linreg *model, const float *X, const float *y, uint32_t n_samples,
+    const eml_linreg_train_options *options, eml_linreg_train_result *result) {
+    if (n_samples == 0) {
+        return EML_ERR_SIZE;
+    }
+    if (options->max_iterations == 0 || options->check_interval == 0) {
+        return EML_ERR_VALUE;
+    }
+    const float infinity = eml_bits_float(EML_EXP_MASK);
+    float previous = infinity;
+    uint32_t iteration = 0;
+    eml_linreg_outcome outcome = EML_LINREG_RAN_OUT;
+    for (; iteration < options->max_iterations; iteration++) {
+        eml_linreg_step(model, X, y, n_samples);
+        if (iteration % options->check_interval != 0) {
+            continue;
+        }
+        const float mse = eml_linreg_mse(model, X, y, n_samples);
+        if (options->report) {
+            options->report(options->context, iteration, mse);
+        }
+        /* |inf - mse| is inf: no convergence at the first check */
+        const float change = absf(eml_sub(previous, mse));
+        int converged = less(change, options->tolerance) && iteration > 2u * options->check_interval;
+        if (options->has_score_limit && at_most(mse, options->score_limit)) {
+            converged = 1;
+        }
+        if (converged) {
+            outcome = EML_LINREG_CONVERGED;
+            break;
+        }
+        if (less(previous * options->divergence_factor, mse) || is_nan(mse)) {
+            outcome = EML_LINREG_DIVERGED;
+            break;
+        }
+        previous = mse;
+    }
+    /* emlearn returns the last iteration run and the error of the check
+     * before the one that stopped the loop (inf if that was the first) */
+    result->iteration = iteration < options->max_iterations ? iteration : options->max_iterations - 1;
+    result->mse = previous;
+    result->outcome = outcome;
+    return EML_OK;
+}
