@@ -65,13 +65,17 @@ typedef struct {
 } eml_linreg_fit_options;
 
 /* Coordinate descent on n_samples rows (n_samples > 0), with work of
- * EML_LINREG_FIT_WORK floats. Stops after a sweep where the largest weight
- * change is below tol times the largest weight and the duality gap is below
- * tol * |y - mean(y)|^2 (with l1_ratio or alpha 0 there is no usable
- * gap, and the first test alone decides). *n_sweeps receives the sweeps
- * done and *converged whether the test passed; the weights and bias are
- * those of the last sweep either way. EML_ERR_SIZE when n_samples is 0 or
- * n_work is too small; EML_ERR_VALUE for a bad option. */
+ * EML_LINREG_FIT_WORK floats; the model's gradients array is scratch too.
+ * Stops after a sweep where the largest weight change is below tol times
+ * the largest weight and the duality gap is below tol * |y - mean(y)|^2,
+ * as scikit-learn does (with l1_ratio or alpha 0 there is no usable gap,
+ * and the weight test alone decides). Single precision has a floor: near
+ * the optimum the weights end in a cycle a unit in their last place
+ * apart, whose gap may stay above a small tol; the fit stops there too,
+ * as converged, since no sweep can improve on them. *n_sweeps receives
+ * the sweeps done and *converged whether a test passed; the weights and
+ * bias are those of the last sweep either way. EML_ERR_SIZE when
+ * n_samples is 0 or n_work is too small; EML_ERR_VALUE for a bad option. */
 eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uint32_t n_samples,
     float *work, size_t n_work, const eml_linreg_fit_options *options,
     uint32_t *n_sweeps, int *converged);

@@ -270,6 +270,16 @@ static void test_fit(void) {
                 (unsigned)sweeps);
         }
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &options, &sweeps, &converged);
+        /* a tolerance past float32's reach: the descent ends in a cycle of
+         * weights a unit in the last place apart, which ends the fit */
+        const eml_linreg_fit_options tiny = { .max_sweeps = 10000, .tol = 1e-9f, .warm_start = 0 };
+        eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &tiny, &sweeps, &converged);
+        CHECK(converged && sweeps < 5000 && kkt_violation(&model, n, p) < 1e-4, "tol 1e-9: stops at a cycle");
+        if (getenv("SHOWGAP")) {
+            printf("  alpha %g l1 %g: tol 1e-9 stops after %u sweeps\n", settings[s][0], settings[s][1],
+                (unsigned)sweeps);
+        }
+        eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &options, &sweeps, &converged);
         /* warm start from the solution: one sweep, and the same weights */
         float before[MAX_FEATURES];
         memcpy(before, weights, sizeof before);
@@ -365,6 +375,9 @@ static void test_least_squares(void) {
         worst = fmax(worst, fabs(weights[j] - w[j]) / (fabs(w[j]) + 0.1));
     }
     CHECK(converged && worst < 1e-3, "alpha 0 gives the least-squares solution");
+    if (getenv("SHOWGAP")) {
+        printf("  least squares: %u sweeps, worst %g\n", (unsigned)sweeps, worst);
+    }
 }
 
 static void test_fit_refusals(void) {
