@@ -49,6 +49,9 @@ def bench(module, target):
     elif module == "emlearn_neighbors":
         import make_neighbors_bench
         files.append(make_neighbors_bench.build(out_dir))
+    elif module == "emlearn_linreg":
+        import make_linreg_bench
+        files.append(make_linreg_bench.build(out_dir))
     status, out, err = run_tool.run(target, script, files=files,
                                     icount=target != "x64", timeout=1800)
     if status != 0:
@@ -84,6 +87,22 @@ def report_neighbors(target, r):
           "%.0fx faster" % (target, r["items"], r["features"], r["k"], fig % float(r["module_per_predict"]),
                             fig % float(r["python_per_predict"]), float(r["speedup"])))
     print("                labels agree on %s test rows" % r["agree"])
+
+
+def report_linreg(target, r):
+    fig = "%.3g us" if target == "x64" else "%.0f instructions"
+
+    def line(what, key):
+        module, python = float(r["module_per_" + key]), float(r["python_per_" + key])
+        return "%s: %s; pure MicroPython %s; %.0fx faster" % (what, fig % module, fig % python, python / module)
+
+    print("  emlearn_linreg %s, %s rows of %s features:" % (target, r["rows"], r["features"]))
+    print("    " + line("predict", "predict"))
+    print("    " + line("gradient step over all rows", "step") + " (weights agree to %.1g)"
+          % float(r["step_difference"]))
+    print("    fit (coordinate descent): %s, %s sweeps, error %.1f; train (100 gradient steps): %s, error %.1f"
+          % (fig % float(r["fit_time"]), r["fit_sweeps"], float(r["fit_mse"]), fig % float(r["train_time"]),
+             float(r["train_mse"])))
 
 
 ARRAYUTILS_JOBS = (
@@ -147,10 +166,10 @@ def sizes():
 
 def main():
     modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
-                               "emlearn_neighbors"]
+                               "emlearn_neighbors", "emlearn_linreg"]
     reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
-               "emlearn_neighbors": report_neighbors}
+               "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "
           "soft float) and rv32imc = qemu virt (RV32IMC, soft float), guest instructions (deterministic); "
