@@ -163,7 +163,7 @@ def test_refusals():
         lambda: emlearn_linreg.train(model, good_X, good_y, check_interval=0),
         lambda: emlearn_linreg.train(model, good_X, floats([1])),
     ]
-    for i, call in enumerate(value_errors):
+    for call in value_errors:
         emltest.raises(ValueError, call)
     type_errors = [
         lambda: emlearn_linreg.new("2", 0.1, 0.5, 0.01),
@@ -180,7 +180,7 @@ def test_refusals():
         lambda: emlearn_linreg.train(None, good_X, good_y),
         lambda: emlearn_linreg.train(good_X, good_X, good_y),
     ]
-    for i, call in enumerate(type_errors):
+    for call in type_errors:
         emltest.raises(TypeError, call)
     # the model is as before
     model.set_weights(floats([1, 2]))
@@ -192,6 +192,7 @@ def test_heap_returned():
 
     def use_model():
         model = emlearn_linreg.new(200, 0.1, 0.5, 0.01)
+        assert model.get_n_features() == 200
         small = emlearn_linreg.new(3, 0.1, 0.5, 0.01)
         small.fit(X, y)
         emlearn_linreg.train(small, X, y, max_iterations=20)
