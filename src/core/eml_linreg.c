@@ -151,55 +151,98 @@ static float strided_mean(const float *v, uint32_t n, uint32_t stride) {
     return mean + correction * scale;
 }
 
-/* Sum over the rows of (X[i][j] - mean) * r[i]: column j, centred, dotted
- * with r. */
-static float centred_dot(const float *X, uint32_t n_samples, uint32_t n_features, uint32_t j,
-    float mean, const float *r) {
-    const float *x = X + j;
-    float sum = 0.0f;
-    for (uint32_t i = 0; i < n_samples; i++) {
-        sum += eml_sub(x[(size_t)i * n_features], mean) * r[i];
-    }
-    return sum;
-}
-
-/* The fit's state: the centred problem's residuals r = (y - mean y) -
- * (X - means) w, and the column means and squared centred norms. */
+/* The fit works on the centred problem (X - means, y - mean y) in one of
+ * two forms, with the same sweeps:
+ *  - residuals: r = yc - Xc w (n_samples floats), each weight's update a
+ *    pass over its column (2 n_samples products);
+ *  - Gram (covariance updates, scikit-learn's precompute): G = Xc'Xc,
+ *    b = Xc'yc and z = G w (n_features^2 + 2 n_features floats), each
+ *    update n_features products, whatever the rows. Taken when it fits in
+ *    the residuals' room, n_features^2 + n_features <= n_samples. Making
+ *    G takes n_samples n_features^2 / 2 products, as many as n_features / 4
+ *    sweeps of the other form; each sweep after takes n_features^2 at most
+ *    instead of 2 n_samples n_features. */
 typedef struct {
     const float *X;
     const float *y;
     uint32_t n_samples;
     uint32_t n_features;
-    float *r;
+    int gram;
+    float *r;       /* residuals: n_samples residuals. Gram: G, then z */
     float *means;
-    float *norms;
+    float *norms;   /* residuals: the columns' squared centred norms. Gram: b */
     float y_mean;
+    float y_norm2;  /* |yc|^2 */
     float l1;       /* penalties in the sum-of-squares scale: times n_samples */
     float l2;
 } fit_state;
 
+/* Sum over the rows of (X[i][j] - mean) * r[i]: column j, centred, dotted
+ * with r. */
+static float centred_dot(const fit_state *s, uint32_t j, const float *r) {
+    const uint32_t p = s->n_features;
+    const float *x = s->X + j;
+    const float mean = s->means[j];
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        sum += eml_sub(x[(size_t)i * p], mean) * r[i];
+    }
+    return sum;
+}
+
+static float gram(const fit_state *s, uint32_t j, uint32_t k) {
+    return s->r[(size_t)j * s->n_features + k];
+}
+
+static float *gram_z(const fit_state *s) {
+    return s->r + (size_t)s->n_features * s->n_features;
+}
+
+/* Column j's squared centred norm. */
+static float column_norm2(const fit_state *s, uint32_t j) {
+    return s->gram ? gram(s, j, j) : s->norms[j];
+}
+
+/* Column j's correlation with the residuals, Xc_j . r. */
+static float correlation(const fit_state *s, uint32_t j) {
+    return s->gram ? eml_sub(s->norms[j], gram_z(s)[j]) : centred_dot(s, j, s->r);
+}
+
+/* Weight j changed by delta: update the residuals or z. */
+static void apply_change(const fit_state *s, uint32_t j, float delta) {
+    const uint32_t p = s->n_features;
+    if (s->gram) {
+        float *z = gram_z(s);
+        const float *column = s->r + (size_t)j * p;    /* G is symmetric */
+        for (uint32_t k = 0; k < p; k++) {
+            z[k] += delta * column[k];
+        }
+        return;
+    }
+    const float *x = s->X + j;
+    const float mean = s->means[j];
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        s->r[i] = eml_sub(s->r[i], delta * eml_sub(x[(size_t)i * p], mean));
+    }
+}
+
 /* One pass of coordinate descent over all weights; *max_change and
  * *max_weight receive the largest |change| and |weight|. */
 static void sweep(const fit_state *s, float *weights, float *max_change, float *max_weight) {
-    const uint32_t p = s->n_features;
     float change_max = 0.0f;
     float weight_max = 0.0f;
-    for (uint32_t j = 0; j < p; j++) {
-        const float norm = s->norms[j];
+    for (uint32_t j = 0; j < s->n_features; j++) {
+        const float norm = column_norm2(s, j);
         if (eml_iszero(norm)) {
             continue;       /* a constant column: its weight stays as it is */
         }
         const float old = weights[j];
         /* the least-squares optimum for this weight alone, in the sum scale */
-        const float rho = centred_dot(s->X, s->n_samples, p, j, s->means[j], s->r) + old * norm;
+        const float rho = correlation(s, j) + old * norm;
         const float w = soft_threshold(rho, s->l1) / (norm + s->l2);
         const float delta = eml_sub(w, old);
         if (!eml_iszero(delta)) {
-            const float *x = s->X + j;
-            const float mean = s->means[j];
-            for (uint32_t i = 0; i < s->n_samples; i++) {
-                s->r[i] = eml_sub(s->r[i], delta * eml_sub(x[(size_t)i * p], mean));
-            }
+            apply_change(s, j, delta);
         }
         weights[j] = w;
         change_max = max_nonneg(change_max, absf(delta));
@@ -207,6 +250,25 @@ static void sweep(const fit_state *s, float *weights, float *max_change, float *
     }
     *max_change = change_max;
     *max_weight = weight_max;
+}
+
+/* |r|^2 at weights w. Gram: |yc|^2 - 2 w.b + w.z, clamped at 0 (it is a
+ * difference of large sums; the gap weighs it by (1 - s)^2, small where it
+ * matters). */
+static float residual_norm2(const fit_state *s, const float *weights) {
+    float sum = 0.0f;
+    if (s->gram) {
+        const float *z = gram_z(s);
+        for (uint32_t j = 0; j < s->n_features; j++) {
+            sum += weights[j] * eml_sub(z[j], 2.0f * s->norms[j]);
+        }
+        sum += s->y_norm2;
+        return eml_float_bits(sum) & EML_SIGN_BIT ? 0.0f : sum;
+    }
+    for (uint32_t i = 0; i < s->n_samples; i++) {
+        sum += s->r[i] * s->r[i];
+    }
+    return sum;
 }
 
 /* The duality gap of the centred problem at weights w (scikit-learn's
@@ -220,55 +282,101 @@ static void sweep(const fit_state *s, float *weights, float *max_change, float *
  * r.yc, subtracts sums as large as |yc|^2 and in float32 loses the gap in
  * their rounding; this form's terms vanish with the KKT residuals. */
 static float duality_gap(const fit_state *s, const float *weights) {
-    const uint32_t p = s->n_features;
     float dual_norm = 0.0f;
     float w_l1 = 0.0f;
     float w_dot_c = 0.0f;
     float w_norm2 = 0.0f;
-    for (uint32_t j = 0; j < p; j++) {
+    for (uint32_t j = 0; j < s->n_features; j++) {
         const float w = weights[j];
-        const float c = centred_dot(s->X, s->n_samples, p, j, s->means[j], s->r);
+        const float c = correlation(s, j);
         dual_norm = max_nonneg(dual_norm, absf(eml_sub(c, s->l2 * w)));
         w_l1 += absf(w);
         w_dot_c += w * c;
         w_norm2 += w * w;
-    }
-    float r_norm2 = 0.0f;
-    for (uint32_t i = 0; i < s->n_samples; i++) {
-        r_norm2 += s->r[i] * s->r[i];
     }
     float scale = 1.0f;
     if (less(s->l1, dual_norm)) {
         scale = s->l1 / dual_norm;
     }
     const float shrink = eml_sub(1.0f, scale);
-    const float gap = 0.5f * shrink * shrink * r_norm2 + s->l1 * w_l1
+    const float gap = 0.5f * shrink * shrink * residual_norm2(s, weights) + s->l1 * w_l1
         + 0.5f * s->l2 * (1.0f + scale * scale) * w_norm2;
     return eml_sub(gap, scale * w_dot_c);
 }
 
-/* Column means and centred squared norms. */
+/* Column means, the targets' mean and |yc|^2; the residuals' column norms,
+ * or the Gram matrix and b. Gram: z serves as the centred row. */
 static void prepare(fit_state *s) {
     const uint32_t n = s->n_samples;
     const uint32_t p = s->n_features;
     for (uint32_t j = 0; j < p; j++) {
-        const float mean = strided_mean(s->X + j, n, p);
-        float norm = 0.0f;
-        for (uint32_t i = 0; i < n; i++) {
-            const float d = eml_sub(s->X[(size_t)i * p + j], mean);
-            norm += d * d;
-        }
-        s->means[j] = mean;
-        s->norms[j] = norm;
+        s->means[j] = strided_mean(s->X + j, n, p);
     }
     s->y_mean = strided_mean(s->y, n, 1);
+    float y_norm2 = 0.0f;
+    for (uint32_t i = 0; i < n; i++) {
+        const float d = eml_sub(s->y[i], s->y_mean);
+        y_norm2 += d * d;
+    }
+    s->y_norm2 = y_norm2;
+    if (!s->gram) {
+        for (uint32_t j = 0; j < p; j++) {
+            float norm = 0.0f;
+            for (uint32_t i = 0; i < n; i++) {
+                const float d = eml_sub(s->X[(size_t)i * p + j], s->means[j]);
+                norm += d * d;
+            }
+            s->norms[j] = norm;
+        }
+        return;
+    }
+    float *G = s->r;
+    float *row = gram_z(s);
+    for (size_t k = 0; k < (size_t)p * p; k++) {
+        G[k] = 0.0f;
+    }
+    for (uint32_t j = 0; j < p; j++) {
+        s->norms[j] = 0.0f;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const float *x = s->X + (size_t)i * p;
+        const float yc = eml_sub(s->y[i], s->y_mean);
+        for (uint32_t j = 0; j < p; j++) {
+            row[j] = eml_sub(x[j], s->means[j]);
+        }
+        for (uint32_t j = 0; j < p; j++) {
+            const float xj = row[j];
+            float *G_row = G + (size_t)j * p;
+            for (uint32_t k = j; k < p; k++) {
+                G_row[k] += xj * row[k];
+            }
+            s->norms[j] += xj * yc;
+        }
+    }
+    for (uint32_t j = 0; j < p; j++) {
+        for (uint32_t k = 0; k < j; k++) {
+            G[(size_t)j * p + k] = G[(size_t)k * p + j];
+        }
+    }
 }
 
-/* The residuals of the weights, computed afresh: the sweeps update them
- * incrementally, and over thousands of sweeps their rounding errors add up
- * to more than the gap test allows. */
-static void compute_residuals(fit_state *s, const float *weights) {
+/* The residuals, or z = G w, of the weights, computed afresh: the sweeps
+ * update them incrementally, and over thousands of sweeps their rounding
+ * errors add up to more than the gap test allows. */
+static void refresh(const fit_state *s, const float *weights) {
     const uint32_t p = s->n_features;
+    if (s->gram) {
+        float *z = gram_z(s);
+        for (uint32_t j = 0; j < p; j++) {
+            const float *G_row = s->r + (size_t)j * p;
+            float sum = 0.0f;
+            for (uint32_t k = 0; k < p; k++) {
+                sum += G_row[k] * weights[k];
+            }
+            z[j] = sum;
+        }
+        return;
+    }
     for (uint32_t i = 0; i < s->n_samples; i++) {
         const float *x = s->X + (size_t)i * p;
         float fitted = 0.0f;
@@ -298,19 +406,17 @@ eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uin
     const float n = (float)n_samples;
     fit_state s = {
         .X = X, .y = y, .n_samples = n_samples, .n_features = p,
-        .r = work, .means = work + n_samples, .norms = work + n_samples + p,
-        .l1 = model->alpha * model->l1_ratio * n,
+        .gram = !options->no_gram && (uint64_t)p * p + p <= n_samples,
+        .r = work, .l1 = model->alpha * model->l1_ratio * n,
         .l2 = model->alpha * eml_sub(1.0f, model->l1_ratio) * n,
     };
+    /* means and norms after the residuals or the Gram matrix and z */
+    const size_t used = s.gram ? (size_t)p * p + p : n_samples;
+    s.means = work + used;
+    s.norms = work + used + p;
     prepare(&s);
-    compute_residuals(&s, weights);
-    /* the gap test's scale: the centred targets' squared norm */
-    float y_norm2 = 0.0f;
-    for (uint32_t i = 0; i < n_samples; i++) {
-        const float d = eml_sub(y[i], s.y_mean);
-        y_norm2 += d * d;
-    }
-    const float gap_tol = options->tol * y_norm2;
+    refresh(&s, weights);
+    const float gap_tol = options->tol * s.y_norm2;
     /* With no L1 penalty the scaled residuals are not dual feasible and the
      * gap stays at the primal objective: the weight test decides alone. */
     const int use_gap = !eml_iszero(s.l1);
@@ -320,32 +426,37 @@ eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uin
     int have_snapshot = 0;
     uint32_t power = 1;
     uint32_t since = 0;
-    *converged = 0;
-    uint32_t done = 0;
     /* The weight test's threshold, not below float32's resolution: the
      * weights change by a unit in their last place or two on every sweep
      * near the optimum. */
     const float change_tol = less(options->tol, EML_LINREG_RESOLUTION) ? EML_LINREG_RESOLUTION : options->tol;
+    *converged = 0;
+    uint32_t done = 0;
     while (done < options->max_sweeps) {
         float max_change, max_weight;
         sweep(&s, weights, &max_change, &max_weight);
         done++;
+        if (s.gram) {
+            /* as cheap as a sweep: no drift in z at all */
+            refresh(&s, weights);
+        }
         const int settled = eml_iszero(max_weight) || less(max_change, options->tol * max_weight);
         if (!settled && !less(max_change, change_tol * max_weight)) {
             have_snapshot = 0;
             continue;
         }
-        compute_residuals(&s, weights);
+        refresh(&s, weights);
         if (use_gap ? at_most(duality_gap(&s, weights), gap_tol) : settled) {
             *converged = 1;
             break;
         }
-        /* Not yet, but the weights have settled. With the residuals
-         * recomputed, the weights are the whole state of the descent:
-         * weights seen before mean a cycle, in which it stays. Float32
-         * does that near the optimum: a weight rounded by one unit in its
-         * last place can move the gap by 10^-4 of |yc|^2 (on linnerud),
-         * more than tol, and no sweep can improve on the cycle's weights. */
+        /* Not yet, but the weights have settled. Refreshed, the residuals
+         * (or z) follow from the weights, which are then the whole state
+         * of the descent: weights seen before mean a cycle, in which it
+         * stays. Float32 does that near the optimum: a weight rounded by
+         * one unit in its last place can move the gap by 10^-4 of |yc|^2
+         * (on linnerud), more than tol, and no sweep can improve on the
+         * cycle's weights. */
         if (have_snapshot && same_floats(snapshot, weights, p)) {
             *converged = 1;
             break;

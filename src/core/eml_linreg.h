@@ -62,6 +62,7 @@ typedef struct {
     uint32_t max_sweeps;    /* passes over all features, at least 1 */
     float tol;              /* scikit-learn's tol, > 0 */
     int warm_start;         /* start from the model's weights, else from zero */
+    int no_gram;            /* never the Gram form (see eml_linreg.c; for tests) */
 } eml_linreg_fit_options;
 
 /* Coordinate descent on n_samples rows (n_samples > 0), with work of

@@ -235,10 +235,10 @@ static double relative_gap(const eml_linreg *model, uint32_t n, uint32_t p) {
     return (primal - dual) / y2;
 }
 
-static void test_fit(void) {
+static void test_fit(int no_gram) {
     const uint32_t n = 200, p = 8;
     const float settings[][2] = { { 0.05f, 0.5f }, { 0.1f, 1.0f }, { 0.3f, 0.1f }, { 0.02f, 0.9f } };
-    const eml_linreg_fit_options options = { .max_sweeps = 10000, .tol = 1e-6f, .warm_start = 0 };
+    const eml_linreg_fit_options options = { .max_sweeps = 10000, .tol = 1e-6f, .warm_start = 0, .no_gram = no_gram };
     for (unsigned s = 0; s < 4; s++) {
         make_data(100 + s, n, p);
         eml_linreg model = new_model(p, settings[s][0], settings[s][1], 0.0f);
@@ -261,7 +261,7 @@ static void test_fit(void) {
             CHECK(zeros > 0, "the lasso sets some weights to exactly 0");
         }
         /* scikit-learn's default tolerance: stops with the gap below it */
-        const eml_linreg_fit_options loose = { .max_sweeps = 10000, .tol = 1e-4f, .warm_start = 0 };
+        const eml_linreg_fit_options loose = { .max_sweeps = 10000, .tol = 1e-4f, .warm_start = 0, .no_gram = no_gram };
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &loose, &sweeps, &converged);
         const double gap = relative_gap(&model, n, p);
         CHECK(converged && gap <= 1.2e-4, "fit stops with the duality gap below tol");
@@ -272,7 +272,7 @@ static void test_fit(void) {
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &options, &sweeps, &converged);
         /* a tolerance past float32's reach: the descent ends in a cycle of
          * weights a unit in the last place apart, which ends the fit */
-        const eml_linreg_fit_options tiny = { .max_sweeps = 10000, .tol = 1e-9f, .warm_start = 0 };
+        const eml_linreg_fit_options tiny = { .max_sweeps = 10000, .tol = 1e-9f, .warm_start = 0, .no_gram = no_gram };
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &tiny, &sweeps, &converged);
         CHECK(converged && sweeps < 5000 && kkt_violation(&model, n, p) < 1e-4, "tol 1e-9: stops at a cycle");
         if (getenv("SHOWGAP")) {
@@ -283,7 +283,7 @@ static void test_fit(void) {
         /* warm start from the solution: one sweep, and the same weights */
         float before[MAX_FEATURES];
         memcpy(before, weights, sizeof before);
-        const eml_linreg_fit_options warm = { .max_sweeps = 10, .tol = 1e-6f, .warm_start = 1 };
+        const eml_linreg_fit_options warm = { .max_sweeps = 10, .tol = 1e-6f, .warm_start = 1, .no_gram = no_gram };
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &warm, &sweeps, &converged);
         double moved = 0.0;
         for (uint32_t j = 0; j < p; j++) {
@@ -298,7 +298,7 @@ static void test_fit(void) {
  * weights little while far from the optimum. The weight test alone would
  * stop after 3 sweeps, 9% of |y|^2 from the optimum; the gap test must not
  * (and needs the residuals recomputed, see eml_linreg.c). */
-static void test_fit_collinear(void) {
+static void test_fit_collinear(int no_gram) {
     const uint32_t n = 100, p = 3;
     unsigned state = 3;
     for (uint32_t i = 0; i < n; i++) {
@@ -311,7 +311,7 @@ static void test_fit_collinear(void) {
     const float tols[] = { 1e-2f, 1e-3f, 1e-4f };
     for (unsigned t = 0; t < 3; t++) {
         eml_linreg model = new_model(p, 1e-4f, 0.5f, 0.0f);
-        const eml_linreg_fit_options options = { .max_sweeps = 100000, .tol = tols[t], .warm_start = 0 };
+        const eml_linreg_fit_options options = { .max_sweeps = 100000, .tol = tols[t], .warm_start = 0, .no_gram = no_gram };
         uint32_t sweeps;
         int converged;
         eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &options, &sweeps, &converged);
@@ -325,7 +325,7 @@ static void test_fit_collinear(void) {
 
 /* alpha 0: ordinary least squares, against the normal equations solved in
  * double precision (Gaussian elimination on the centred Gram matrix). */
-static void test_least_squares(void) {
+static void test_least_squares(int no_gram) {
     const uint32_t n = 120, p = 4;
     make_data(77, n, p);
     double mean[MAX_FEATURES + 1] = { 0 };
@@ -366,7 +366,7 @@ static void test_least_squares(void) {
         b -= w[j] * mean[j];
     }
     eml_linreg model = new_model(p, 0.0f, 0.5f, 0.0f);
-    const eml_linreg_fit_options options = { .max_sweeps = 100000, .tol = 1e-7f, .warm_start = 0 };
+    const eml_linreg_fit_options options = { .max_sweeps = 100000, .tol = 1e-7f, .warm_start = 0, .no_gram = no_gram };
     uint32_t sweeps;
     int converged;
     eml_linreg_fit(&model, X, y, n, work, sizeof work / sizeof work[0], &options, &sweeps, &converged);
@@ -374,9 +374,12 @@ static void test_least_squares(void) {
     for (uint32_t j = 0; j < p; j++) {
         worst = fmax(worst, fabs(weights[j] - w[j]) / (fabs(w[j]) + 0.1));
     }
-    CHECK(converged && worst < 1e-3, "alpha 0 gives the least-squares solution");
+    /* the Gram form solves the normal equations, whose condition number is
+     * the square of X's: on these nearly collinear columns its float32
+     * weights are 10 times further off (1.6e-3 against 1.4e-4) */
+    CHECK(converged && worst < (no_gram ? 1e-3 : 5e-3), "alpha 0 gives the least-squares solution");
     if (getenv("SHOWGAP")) {
-        printf("  least squares: %u sweeps, worst %g\n", (unsigned)sweeps, worst);
+        printf("  least squares, no_gram %d: %u sweeps, worst %g\n", no_gram, (unsigned)sweeps, worst);
     }
 }
 
@@ -391,6 +394,18 @@ static void test_fit_refusals(void) {
     CHECK(eml_linreg_fit(&model, X, y, n, work, n + 2 * p - 1, &options, &sweeps, &converged) == EML_ERR_SIZE,
         "work too small");
     CHECK(eml_linreg_fit(&model, X, y, n, work, n + 2 * p, &options, &sweeps, &converged) == EML_OK, "work exact");
+    /* exactly the work asked for, in a heap block of that size (AddressSanitizer
+     * catches a write past it): 11 rows take the residual form, 12 the Gram form
+     * (3^2 + 3 <= 12) */
+    for (uint32_t rows = 11; rows <= 12; rows++) {
+        make_data(2, rows, p);
+        float *exact = malloc(EML_LINREG_FIT_WORK(rows, p) * sizeof(float));
+        const eml_linreg_fit_options fit = { .max_sweeps = 100, .tol = 1e-4f };
+        CHECK(eml_linreg_fit(&model, X, y, rows, exact, EML_LINREG_FIT_WORK(rows, p), &fit, &sweeps, &converged)
+            == EML_OK && converged, "work exactly EML_LINREG_FIT_WORK");
+        free(exact);
+    }
+    make_data(1, n, p);
     options.max_sweeps = 0;
     CHECK(eml_linreg_fit(&model, X, y, n, work, 100, &options, &sweeps, &converged) == EML_ERR_VALUE, "0 sweeps");
     options.max_sweeps = 10;
@@ -474,9 +489,11 @@ int main(void) {
     test_init();
     test_predict_and_mse();
     test_steps();
-    test_fit();
-    test_fit_collinear();
-    test_least_squares();
+    for (int no_gram = 0; no_gram <= 1; no_gram++) {
+        test_fit(no_gram);
+        test_fit_collinear(no_gram);
+        test_least_squares(no_gram);
+    }
     test_fit_refusals();
     test_train();
     return check_summary();
