@@ -124,6 +124,7 @@ core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test
 	$(BUILD)/tests/test_iir_sections $(BUILD)/tests/test_arrayutils_exact $(BUILD)/tests/test_arrayutils_exact_softclz \
 	$(BUILD)/tests/test_fft_fixed $(BUILD)/tests/test_fft_fixed_softclz $(BUILD)/tests/test_fft_fixed_mul16 \
 	$(BUILD)/tests/test_neighbors_narrow $(BUILD)/tests/test_neighbors_m0 \
+	$(BUILD)/tests/test_linreg_wide $(BUILD)/tests/test_linreg_wide_m0 \
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
@@ -164,6 +165,11 @@ $(eval $(call core_test_variant,test_fft_fixed_mul16,test_fft,-DEML_FFT_FIXED=1 
 # and Cortex-M0 (that loop, and 32-bit sums whose carries are counted).
 $(eval $(call core_test_variant,test_neighbors_narrow,test_neighbors,-DEML_NEIGHBORS_NARROW_LOOP=1,src/core/eml_neighbors.c))
 $(eval $(call core_test_variant,test_neighbors_m0,test_neighbors,-DEML_NEIGHBORS_NARROW_LOOP=1 -DEML_NEIGHBORS_COUNT_CARRIES,src/core/eml_neighbors.c))
+# The linear regression's dot products in the 64-bit accumulator of chips
+# without an FPU (hosts sum in float; see eml_linreg.c), with the product and
+# leading-zero forms of Cortex-M3 and of Cortex-M0.
+$(eval $(call core_test_variant,test_linreg_wide,test_linreg,-DEML_LINREG_WIDE=1,src/core/eml_linreg.c))
+$(eval $(call core_test_variant,test_linreg_wide_m0,test_linreg,-DEML_LINREG_WIDE=1 -DEML_WIDE_MUL16 -DEML_SOFT_CLZ,src/core/eml_linreg.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))

@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "eml_linreg.h"
+#include "eml_wide_sum.h"
 
 #define MAX_FEATURES 8
 #define MAX_SAMPLES 200
@@ -485,7 +486,98 @@ static void test_train(void) {
     CHECK(eml_linreg_train(&model, X, y, 0, &options, &result) == EML_ERR_SIZE, "no rows");
 }
 
+/* A random float: sign, exponent field in [lo, hi], random significand. */
+static float random_float(unsigned *state, unsigned lo, unsigned hi) {
+    const unsigned r = check_rand(state);
+    const uint32_t field = lo + check_rand(state) % (hi - lo + 1);
+    return eml_bits_float((r & 0x80000000u) | (field << 23) | (check_rand(state) & 0x7fffffu));
+}
+
+/* eml_wide_sum.h against sums in long double (64-bit significands: exact
+ * for these products, and for their sums within the bound): the result is
+ * the exact sum rounded, within the truncation of each product to 32 bits
+ * of the largest. */
+static void test_wide_sum(void) {
+    unsigned state = 99;
+    int ok = 1, special_ok = 1;
+    for (int t = 0; t < 20000; t++) {
+        const uint32_t n = 1 + check_rand(&state) % 40;
+        /* narrow exponent ranges give cancellations, wide ones big gaps;
+         * some cases reach the subnormals and past the float range */
+        const unsigned span = t % 4 == 0 ? 2 : t % 4 == 1 ? 20 : 60;
+        const unsigned lo = t % 7 == 0 ? 1 : t % 7 == 1 ? 190 - span : 100;
+        eml_wide acc = eml_wide_start();
+        long double exact = 0.0L, largest = 0.0L;
+        for (uint32_t i = 0; i < n; i++) {
+            float a = random_float(&state, lo, lo + span);
+            float b = random_float(&state, 127 - span / 2, 127 + span / 2);
+            if (check_rand(&state) % 16 == 0) {
+                a = check_rand(&state) % 2 ? 0.0f : -0.0f;
+            }
+            if (t % 11 == 0 && i == 0) {
+                a = eml_bits_float(check_rand(&state) & 0x807fffffu);  /* subnormal */
+            }
+            eml_wide_add(&acc, a, b);
+            exact += (long double)a * (long double)b;
+            largest = fmaxl(largest, fabsl((long double)a * (long double)b));
+        }
+        const float got = eml_wide_float(&acc);
+        const float rounded = (float)exact;
+        /* each product truncated below 2^-31 of the largest; then one rounding */
+        const long double bound = n * ldexpl(largest, -31) + fabsl((long double)nextafterf(rounded, INFINITY) - rounded);
+        if (isinf(rounded)) {
+            ok &= got == rounded || fabsl((long double)got - exact) <= bound;
+        } else {
+            ok &= fabsl((long double)got - exact) <= bound;
+        }
+        if (!ok) {
+            printf("  wide sum case %d: %.9g, exact %.9Lg\n", t, got, exact);
+            break;
+        }
+    }
+    CHECK(ok, "wide sums: the exact sum, rounded, within the products' truncation");
+
+    /* exactly representable sums come out exact, signs and all */
+    eml_wide acc = eml_wide_start();
+    eml_wide_add(&acc, 3.0f, 1.5f);
+    eml_wide_add(&acc, -1.0f, 0.25f);
+    eml_wide_add(&acc, 1e30f, 1e-30f);
+    eml_wide_add(&acc, -1e30f, 1e-30f);
+    CHECK(eml_wide_float(&acc) == 4.25f, "exact sum");
+    acc = eml_wide_start();
+    eml_wide_add(&acc, 16777216.0f, 1.0f);
+    eml_wide_add(&acc, 1.0f, 1.0f);
+    CHECK(eml_wide_float(&acc) == 16777216.0f, "2^24 + 1 rounds to even");
+    eml_wide_add(&acc, 1.0f, 1.0f);
+    CHECK(eml_wide_float(&acc) == 16777218.0f, "2^24 + 2");
+    /* 2^26 + 4 + 2^-6, a sum of 33 bits: the float ulp there is 8, and the
+     * bit past the tie is below the top 32 (the sticky bit keeps it) */
+    acc = eml_wide_start();
+    for (int i = 0; i < 4; i++) {
+        eml_wide_add(&acc, 16777216.0f, 1.0f);
+        eml_wide_add(&acc, 1.0f, 1.0f);
+    }
+    eml_wide_add(&acc, 0x1p-6f, 1.0f);
+    CHECK(eml_wide_float(&acc) == 67108872.0f, "past the tie by 2^-6: rounds up (sticky bit)");
+    acc = eml_wide_start();
+    eml_wide_add(&acc, 1e30f, 1e30f);
+    CHECK(isinf(eml_wide_float(&acc)), "past the float range: inf");
+    acc = eml_wide_start();
+    eml_wide_add(&acc, -1e-30f, 1e-15f);
+    CHECK(eml_wide_float(&acc) == -1e-45f, "a subnormal result");
+    acc = eml_wide_start();
+    eml_wide_add(&acc, 1.0f, 0.0f);
+    CHECK(eml_wide_float(&acc) == 0.0f && !eml_wide_special(&acc), "zero");
+    eml_wide_add(&acc, INFINITY, 0.0f);
+    special_ok &= eml_wide_special(&acc);
+    acc = eml_wide_start();
+    eml_wide_add(&acc, 2.0f, NAN);
+    special_ok &= eml_wide_special(&acc);
+    CHECK(special_ok, "NaN and infinite operands are flagged");
+}
+
 int main(void) {
+    test_wide_sum();
     test_init();
     test_predict_and_mse();
     test_steps();
