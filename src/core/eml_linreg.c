@@ -75,14 +75,14 @@ static float soft_threshold(float x, float t) {
     return x + eml_bits_float(eml_float_bits(t) | ((xb & EML_SIGN_BIT) ^ EML_SIGN_BIT));
 }
 
-eml_status eml_linreg_init(eml_linreg *model, float *weights, float *gradients, uint32_t n_features,
+eml_status eml_linreg_init(eml_linreg *model, float *weights, uint64_t *scratch, uint32_t n_features,
     float alpha, float l1_ratio, float learning_rate) {
     if (n_features == 0 || !eml_isfinite(alpha) || less(alpha, 0.0f) || !eml_isfinite(learning_rate)
         || less(learning_rate, 0.0f) || !at_most(0.0f, l1_ratio) || !at_most(l1_ratio, 1.0f)) {
         return EML_ERR_VALUE;
     }
     model->weights = weights;
-    model->gradients = gradients;
+    model->scratch = scratch;
     model->bias = 0.0f;
     model->n_features = n_features;
     model->alpha = alpha;
@@ -138,34 +138,80 @@ float eml_linreg_mse(const eml_linreg *model, const float *X, const float *y, ui
     return sum / (float)n_samples;
 }
 
+/* The new weights and bias of a step, from the summed gradients. */
+static void step_update(eml_linreg *model, const float *gradient_sums, float bias_gradient, uint32_t n_samples) {
+    const float n = (float)n_samples;
+    const float rate = model->learning_rate;
+    const float l2 = model->alpha * eml_sub(1.0f, model->l1_ratio);
+    const float l1_step = model->alpha * model->l1_ratio * rate;
+    for (uint32_t j = 0; j < model->n_features; j++) {
+        const float gradient = gradient_sums[j] / n + l2 * model->weights[j];
+        model->weights[j] = soft_threshold(eml_sub(model->weights[j], rate * gradient), l1_step);
+    }
+    model->bias = eml_sub(model->bias, rate * (bias_gradient / n));
+}
+
 /* The order of operations is emlearn-micropython's, so that the same steps
- * give the same weights (where the errors are summed in float: with
- * EML_LINREG_WIDE they are closer to exact). */
-void eml_linreg_step(eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
+ * give the same weights. */
+static void step_float(eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
     const uint32_t n_features = model->n_features;
-    float *gradients = model->gradients;
+    float *gradients = (float *)model->scratch;
     for (uint32_t j = 0; j < n_features; j++) {
         gradients[j] = 0.0f;
     }
     float bias_gradient = 0.0f;
     for (uint32_t i = 0; i < n_samples; i++) {
         const float *x = X + (size_t)i * n_features;
-        const float error = dot(model->bias, model->weights, x, n_features, eml_neg(y[i]));
+        const float error = dot_float(model->bias, model->weights, x, n_features, eml_neg(y[i]));
         bias_gradient += error;
         for (uint32_t j = 0; j < n_features; j++) {
             gradients[j] += error * x[j];
         }
     }
-    const float n = (float)n_samples;
-    const float rate = model->learning_rate;
-    const float l2 = model->alpha * eml_sub(1.0f, model->l1_ratio);
-    const float l1_step = model->alpha * model->l1_ratio * rate;
-    for (uint32_t j = 0; j < n_features; j++) {
-        const float gradient = gradients[j] / n + l2 * model->weights[j];
-        model->weights[j] = soft_threshold(eml_sub(model->weights[j], rate * gradient), l1_step);
-    }
-    model->bias = eml_sub(model->bias, rate * (bias_gradient / n));
+    step_update(model, gradients, bias_gradient, n_samples);
 }
+
+#if EML_LINREG_WIDE
+typedef char eml_linreg_scratch_fits[sizeof(eml_wide) <= 2 * sizeof(uint64_t) ? 1 : -1];
+
+/* emlearn's step with every error and gradient summed in the accumulator,
+ * each rounded once; with a NaN or infinity among them, the float step. */
+void eml_linreg_step(eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
+    const uint32_t n_features = model->n_features;
+    eml_wide *sums = (eml_wide *)model->scratch;
+    for (uint32_t j = 0; j < n_features; j++) {
+        sums[j] = eml_wide_start();
+    }
+    eml_wide bias_sum = eml_wide_start();
+    for (uint32_t i = 0; i < n_samples; i++) {
+        const float *x = X + (size_t)i * n_features;
+        const float error = dot(model->bias, model->weights, x, n_features, eml_neg(y[i]));
+        eml_wide_add(&bias_sum, error, 1.0f);
+        for (uint32_t j = 0; j < n_features; j++) {
+            eml_wide_add(&sums[j], error, x[j]);
+        }
+    }
+    int special = eml_wide_special(&bias_sum);
+    for (uint32_t j = 0; j < n_features; j++) {
+        special |= eml_wide_special(&sums[j]);
+    }
+    if (special) {
+        step_float(model, X, y, n_samples);
+        return;
+    }
+    /* the floats overwrite the accumulators: float j lies within accumulator
+     * j / 4, read at or before it */
+    float *gradients = (float *)model->scratch;
+    for (uint32_t j = 0; j < n_features; j++) {
+        gradients[j] = eml_wide_float(&sums[j]);
+    }
+    step_update(model, gradients, eml_wide_float(&bias_sum), n_samples);
+}
+#else
+void eml_linreg_step(eml_linreg *model, const float *X, const float *y, uint32_t n_samples) {
+    step_float(model, X, y, n_samples);
+}
+#endif
 
 /* Mean of n values spaced `stride` apart, in two passes: the second adds
  * the mean of the first pass's residuals, which recovers most of what a
@@ -489,7 +535,7 @@ eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uin
     const int use_gap = !eml_iszero(s.l1);
     /* Cycle detection (Brent's): a snapshot of the weights, taken at
      * doubling intervals, compared with the weights after each sweep. */
-    float *snapshot = model->gradients;
+    float *snapshot = (float *)model->scratch;
     int have_snapshot = 0;
     uint32_t power = 1;
     uint32_t since = 0;

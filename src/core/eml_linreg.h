@@ -24,9 +24,14 @@
 
 #include "eml_common.h"
 
+/* Scratch a model needs, in 8-byte words: the step's gradient sums (16
+ * bytes each where they are summed in eml_wide_sum.h's accumulator, 4
+ * otherwise) and the fit's snapshot of the weights. */
+#define EML_LINREG_SCRATCH_WORDS(n_features) (2u * (size_t)(n_features))
+
 typedef struct {
     float *weights;         /* n_features */
-    float *gradients;       /* n_features: scratch for a step */
+    uint64_t *scratch;      /* EML_LINREG_SCRATCH_WORDS(n_features) */
     float bias;
     uint32_t n_features;
     float alpha;            /* overall penalty, >= 0 */
@@ -35,9 +40,9 @@ typedef struct {
 } eml_linreg;
 
 /* Set up a model with zero weights and bias over the caller's arrays
- * (n_features floats each). EML_ERR_VALUE when n_features is 0, alpha or
+ * (weights: n_features floats; scratch: EML_LINREG_SCRATCH_WORDS). EML_ERR_VALUE when n_features is 0, alpha or
  * learning_rate is negative or not finite, or l1_ratio is outside [0, 1]. */
-eml_status eml_linreg_init(eml_linreg *model, float *weights, float *gradients, uint32_t n_features,
+eml_status eml_linreg_init(eml_linreg *model, float *weights, uint64_t *scratch, uint32_t n_features,
     float alpha, float l1_ratio, float learning_rate);
 
 /* The prediction for one row of n_features values. */
@@ -66,7 +71,7 @@ typedef struct {
 } eml_linreg_fit_options;
 
 /* Coordinate descent on n_samples rows (n_samples > 0), with work of
- * EML_LINREG_FIT_WORK floats; the model's gradients array is scratch too.
+ * EML_LINREG_FIT_WORK floats (and the model's scratch).
  * Stops after a sweep where the largest weight change is below tol times
  * the largest weight and the duality gap is below tol * |y - mean(y)|^2,
  * as scikit-learn does (with l1_ratio or alpha 0 there is no usable gap,

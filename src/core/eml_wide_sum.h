@@ -47,6 +47,11 @@ static inline uint32_t eml_wide_product(uint32_t a, uint32_t b) {
      * the same on a host, for the tests.) */
     const uint32_t ah = a >> 16, al = a & 0xffffu, bh = b >> 16, bl = b & 0xffffu;
     return ((ah * bh) << 16) + ah * bl + al * bh + ((al * bl) >> 16);
+#elif defined(__riscv) && defined(__riscv_mul) && __riscv_xlen == 32
+    /* RV32M: the high word by MULHU (at -Os GCC calls __muldi3 instead) */
+    uint32_t high;
+    __asm__("mulhu %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
+    return (high << 16) | ((a * b) >> 16);
 #else
     return (uint32_t)(((uint64_t)a * b) >> 16);
 #endif
@@ -57,33 +62,11 @@ static inline int64_t eml_wide_shift(int64_t sum, int32_t k) {
     return k >= 63 ? (sum < 0 ? -1 : 0) : sum >> k;
 }
 
-/* Zero, subnormal or special operands: the slow path of eml_wide_add. */
-static EML_NOINLINE void eml_wide_add_rare(eml_wide *acc, uint32_t ua, uint32_t ub);
-
-/* acc += a * b. */
-static inline void eml_wide_add_bits(eml_wide *acc, uint32_t ua, uint32_t ub) {
+/* The general case: any operands, any exponent (eml_wide_add_bits takes
+ * the common one). */
+static EML_NOINLINE void eml_wide_add_rare(eml_wide *acc, uint32_t ua, uint32_t ub) {
     const uint32_t ea = (ua >> 23) & 0xffu;
     const uint32_t eb = (ub >> 23) & 0xffu;
-    if (ea - 1u >= 254u || eb - 1u >= 254u) {
-        eml_wide_add_rare(acc, ua, ub);
-        return;
-    }
-    const uint32_t m = eml_wide_product((ua & 0x007fffffu) | 0x00800000u, (ub & 0x007fffffu) | 0x00800000u);
-    const int32_t e = (int32_t)(ea + eb);
-    int32_t d = acc->exponent - e;
-    if (d < 0) {
-        /* larger than every product so far: move the sum to its exponent */
-        acc->sum = eml_wide_shift(acc->sum, -d);
-        acc->exponent = e;
-        d = 0;
-    }
-    const int64_t term = d < 32 ? (int64_t)(m >> d) : 0;
-    acc->sum += (int32_t)(ua ^ ub) < 0 ? -term : term;
-}
-
-static EML_NOINLINE void eml_wide_add_rare(eml_wide *acc, uint32_t ua, uint32_t ub) {
-    uint32_t ea = (ua >> 23) & 0xffu;
-    uint32_t eb = (ub >> 23) & 0xffu;
     if (ea == 0xffu || eb == 0xffu) {
         acc->special = 1;
         return;
@@ -94,8 +77,8 @@ static EML_NOINLINE void eml_wide_add_rare(eml_wide *acc, uint32_t ua, uint32_t 
         return;     /* a zero */
     }
     /* Subnormals: exponent field 1 without the implicit bit. Normalise the
-     * smaller significand into 24 bits (the product keeps its top 32 bits)
-     * by lowering the exponent, which may go below 1 here. */
+     * significands into 24 bits (the product keeps its top 32 bits) by
+     * lowering the exponent, which may go below 1 here. */
     int32_t e = (int32_t)(ea ? ea : 1u) + (int32_t)(eb ? eb : 1u);
     while (ma < 0x00800000u) {
         ma <<= 1;
@@ -105,13 +88,30 @@ static EML_NOINLINE void eml_wide_add_rare(eml_wide *acc, uint32_t ua, uint32_t 
         mb <<= 1;
         e--;
     }
-    const uint32_t m = eml_wide_product(ma, mb);
     int32_t d = acc->exponent - e;
     if (d < 0) {
+        /* larger than every product so far: move the sum to its exponent */
         acc->sum = eml_wide_shift(acc->sum, -d);
         acc->exponent = e;
         d = 0;
     }
+    const uint32_t m = eml_wide_product(ma, mb);
+    const int64_t term = d < 32 ? (int64_t)(m >> d) : 0;
+    acc->sum += (int32_t)(ua ^ ub) < 0 ? -term : term;
+}
+
+/* acc += a * b, for the bit patterns of a and b. Out of line (one copy,
+ * called from every loop) and a leaf in the common case: normal operands
+ * whose product is no larger than the largest so far. */
+static EML_NOINLINE void eml_wide_add_bits(eml_wide *acc, uint32_t ua, uint32_t ub) {
+    const uint32_t ea = (ua >> 23) & 0xffu;
+    const uint32_t eb = (ub >> 23) & 0xffu;
+    const int32_t d = acc->exponent - (int32_t)(ea + eb);
+    if (ea - 1u >= 254u || eb - 1u >= 254u || d < 0) {
+        eml_wide_add_rare(acc, ua, ub);
+        return;
+    }
+    const uint32_t m = eml_wide_product((ua & 0x007fffffu) | 0x00800000u, (ub & 0x007fffffu) | 0x00800000u);
     const int64_t term = d < 32 ? (int64_t)(m >> d) : 0;
     acc->sum += (int32_t)(ua ^ ub) < 0 ? -term : term;
 }
@@ -126,7 +126,7 @@ static inline int eml_wide_special(const eml_wide *acc) {
 
 /* The sum, rounded to the nearest float (ties to even), +-inf past the
  * float range. */
-static inline float eml_wide_float(const eml_wide *acc) {
+static EML_NOINLINE float eml_wide_float(const eml_wide *acc) {
     const uint32_t sign = acc->sum < 0 ? EML_SIGN_BIT : 0u;
     uint64_t u = acc->sum < 0 ? 0u - (uint64_t)acc->sum : (uint64_t)acc->sum;
     if (u == 0) {

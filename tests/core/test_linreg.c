@@ -16,7 +16,7 @@
 static float X[MAX_SAMPLES * MAX_FEATURES];
 static float y[MAX_SAMPLES];
 static float weights[MAX_FEATURES];
-static float gradients[MAX_FEATURES];
+static uint64_t scratch[EML_LINREG_SCRATCH_WORDS(MAX_FEATURES)];
 static float work[EML_LINREG_FIT_WORK(MAX_SAMPLES, MAX_FEATURES)];
 
 static float uniform(unsigned *state) {
@@ -45,7 +45,7 @@ static void make_data(unsigned seed, uint32_t n, uint32_t p) {
 
 static eml_linreg new_model(uint32_t p, float alpha, float l1_ratio, float rate) {
     eml_linreg model;
-    eml_status status = eml_linreg_init(&model, weights, gradients, p, alpha, l1_ratio, rate);
+    eml_status status = eml_linreg_init(&model, weights, scratch, p, alpha, l1_ratio, rate);
     CHECK(status == EML_OK, "init");
     return model;
 }
@@ -53,19 +53,19 @@ static eml_linreg new_model(uint32_t p, float alpha, float l1_ratio, float rate)
 static void test_init(void) {
     eml_linreg model;
     const float inf = INFINITY;
-    CHECK(eml_linreg_init(&model, weights, gradients, 0, 0.1f, 0.5f, 0.01f) == EML_ERR_VALUE, "no features");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, -0.1f, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha < 0");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, inf, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha inf");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, NAN, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha nan");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.1f, -0.01f, 0.01f) == EML_ERR_VALUE, "l1 < 0");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.1f, 1.01f, 0.01f) == EML_ERR_VALUE, "l1 > 1");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.1f, NAN, 0.01f) == EML_ERR_VALUE, "l1 nan");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.1f, 0.5f, -1.0f) == EML_ERR_VALUE, "rate < 0");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.1f, 0.5f, NAN) == EML_ERR_VALUE, "rate nan");
+    CHECK(eml_linreg_init(&model, weights, scratch, 0, 0.1f, 0.5f, 0.01f) == EML_ERR_VALUE, "no features");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, -0.1f, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha < 0");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, inf, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha inf");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, NAN, 0.5f, 0.01f) == EML_ERR_VALUE, "alpha nan");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.1f, -0.01f, 0.01f) == EML_ERR_VALUE, "l1 < 0");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.1f, 1.01f, 0.01f) == EML_ERR_VALUE, "l1 > 1");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.1f, NAN, 0.01f) == EML_ERR_VALUE, "l1 nan");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.1f, 0.5f, -1.0f) == EML_ERR_VALUE, "rate < 0");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.1f, 0.5f, NAN) == EML_ERR_VALUE, "rate nan");
     weights[0] = 7.0f;
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.0f, 1.0f, 0.0f) == EML_OK, "limits accepted");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.0f, 1.0f, 0.0f) == EML_OK, "limits accepted");
     CHECK(weights[0] == 0.0f && model.bias == 0.0f, "init zeroes the weights");
-    CHECK(eml_linreg_init(&model, weights, gradients, 3, 0.0f, -0.0f, 0.0f) == EML_OK, "-0 accepted");
+    CHECK(eml_linreg_init(&model, weights, scratch, 3, 0.0f, -0.0f, 0.0f) == EML_OK, "-0 accepted");
 }
 
 static void test_predict_and_mse(void) {

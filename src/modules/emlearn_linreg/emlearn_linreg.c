@@ -22,7 +22,7 @@
 typedef struct {
     mp_obj_base_t base;
     eml_linreg model;
-    float storage[];        /* weights, then the step's gradients */
+    uint64_t storage[];     /* scratch (EML_LINREG_SCRATCH_WORDS), then the weights */
 } linreg_obj_t;
 
 EML_DECLARE_TYPE(linreg_type);
@@ -31,9 +31,10 @@ EML_DECLARE_TYPE(linreg_type);
 static mp_obj_t linreg_new(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     const mp_int_t n_features = eml_get_int_in(args[0], 1, 65535, MP_ERROR_TEXT("n_features must be 1 to 65535"));
-    linreg_obj_t *self = mp_obj_malloc_var(linreg_obj_t, storage, float, 2 * (size_t)n_features,
-        EML_TYPE_PTR(linreg_type));
-    eml_status status = eml_linreg_init(&self->model, self->storage, self->storage + n_features,
+    const size_t scratch_words = EML_LINREG_SCRATCH_WORDS(n_features);
+    linreg_obj_t *self = mp_obj_malloc_var(linreg_obj_t, storage, uint64_t,
+        scratch_words + ((size_t)n_features + 1) / 2, EML_TYPE_PTR(linreg_type));
+    eml_status status = eml_linreg_init(&self->model, (float *)(self->storage + scratch_words), self->storage,
         (uint32_t)n_features, eml_get_float(args[1]), eml_get_float(args[2]), eml_get_float(args[3]));
     if (status != EML_OK) {
         mp_raise_ValueError(MP_ERROR_TEXT("alpha and learning_rate must be finite and >= 0, l1_ratio 0 to 1"));
