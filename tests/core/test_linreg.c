@@ -146,6 +146,21 @@ static void test_steps(void) {
     CHECK(all_zero && model.bias != 0.0f, "L1 threshold zeroes weights, not the bias");
 }
 
+/* The column means of X's n rows of p into mean; returns y's. */
+static double means(uint32_t n, uint32_t p, double *mean) {
+    double y_mean = 0.0;
+    for (uint32_t j = 0; j < p; j++) {
+        mean[j] = 0.0;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t j = 0; j < p; j++) {
+            mean[j] += X[i * p + j] / (double)n;
+        }
+        y_mean += y[i] / (double)n;
+    }
+    return y_mean;
+}
+
 /* The optimality conditions of the elastic-net objective at the fitted
  * weights, in double precision: for every feature the centred column's
  * correlation with the residuals, c_j = x_j . r / n, must equal
@@ -153,13 +168,8 @@ static void test_steps(void) {
  * most alpha l1 in size where it is. The worst violation, relative to the
  * largest |c_j| at w = 0. */
 static double kkt_violation(const eml_linreg *model, uint32_t n, uint32_t p) {
-    double mean[MAX_FEATURES] = { 0 }, y_mean = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        for (uint32_t j = 0; j < p; j++) {
-            mean[j] += X[i * p + j] / (double)n;
-        }
-        y_mean += y[i] / (double)n;
-    }
+    double mean[MAX_FEATURES];
+    const double y_mean = means(n, p, mean);
     const double alpha = model->alpha, l1 = model->l1_ratio;
     double worst = 0.0, scale = 0.0;
     double r[MAX_SAMPLES];
@@ -198,13 +208,8 @@ static double kkt_violation(const eml_linreg *model, uint32_t n, uint32_t p) {
 /* The duality gap at the model's weights, in double precision, relative to
  * |y - mean(y)|^2: the quantity fit's stopping test bounds by tol. */
 static double relative_gap(const eml_linreg *model, uint32_t n, uint32_t p) {
-    double mean[MAX_FEATURES] = { 0 }, y_mean = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        for (uint32_t j = 0; j < p; j++) {
-            mean[j] += X[i * p + j] / (double)n;
-        }
-        y_mean += y[i] / (double)n;
-    }
+    double mean[MAX_FEATURES];
+    const double y_mean = means(n, p, mean);
     const double l1 = model->alpha * model->l1_ratio * n, l2 = model->alpha * (1.0 - model->l1_ratio) * n;
     double r[MAX_SAMPLES], r2 = 0.0, ry = 0.0, y2 = 0.0;
     for (uint32_t i = 0; i < n; i++) {
