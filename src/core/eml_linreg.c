@@ -239,8 +239,9 @@ static float strided_mean(const float *v, uint32_t n, uint32_t stride) {
  *    update n_features products, whatever the rows. Taken when it fits in
  *    the residuals' room, n_features^2 + n_features <= n_samples. Making
  *    G takes n_samples n_features^2 / 2 products, as many as n_features / 4
- *    sweeps of the other form; each sweep after takes n_features^2 at most
- *    instead of 2 n_samples n_features. */
+ *    sweeps of the other form; each sweep after takes 2 n_features^2 at
+ *    most (updates and the refresh of z) instead of 2 n_samples
+ *    n_features. */
 typedef struct {
     const float *X;
     const float *y;

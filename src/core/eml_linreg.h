@@ -17,7 +17,8 @@
  *    test: scikit-learn's solution, without a learning rate to tune, in a
  *    few dozen passes over the data where gradient steps take thousands.
  *
- * All arithmetic is single precision.
+ * All arithmetic is single precision; on chips without an FPU the sums of
+ * products go through a 64-bit integer accumulator (eml_wide_sum.h).
  */
 #ifndef EML_LINREG_H
 #define EML_LINREG_H
@@ -40,8 +41,9 @@ typedef struct {
 } eml_linreg;
 
 /* Set up a model with zero weights and bias over the caller's arrays
- * (weights: n_features floats; scratch: EML_LINREG_SCRATCH_WORDS). EML_ERR_VALUE when n_features is 0, alpha or
- * learning_rate is negative or not finite, or l1_ratio is outside [0, 1]. */
+ * (weights: n_features floats; scratch: EML_LINREG_SCRATCH_WORDS words).
+ * EML_ERR_VALUE when n_features is 0, alpha or learning_rate is negative
+ * or not finite, or l1_ratio is outside [0, 1]. */
 eml_status eml_linreg_init(eml_linreg *model, float *weights, uint64_t *scratch, uint32_t n_features,
     float alpha, float l1_ratio, float learning_rate);
 
