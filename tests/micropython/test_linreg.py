@@ -144,6 +144,7 @@ def test_refusals():
         lambda: emlearn_linreg.new(2, 0.1, 1.01, 0.01),
         lambda: emlearn_linreg.new(2, 0.1, 0.5, -1),
         lambda: emlearn_linreg.new(2, 0.1, 0.5, float("nan")),
+        lambda: emlearn_linreg.new(65535, 0.1, 2.0, 0.01),    # before the allocation
         lambda: model.step(floats([1, 2, 3]), good_y),
         lambda: model.step(floats([]), floats([])),
         lambda: model.step(good_X, floats([1])),

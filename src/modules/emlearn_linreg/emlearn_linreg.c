@@ -31,14 +31,22 @@ EML_DECLARE_TYPE(linreg_type);
 static mp_obj_t linreg_new(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     const mp_int_t n_features = eml_get_int_in(args[0], 1, 65535, MP_ERROR_TEXT("n_features must be 1 to 65535"));
+    const float alpha = eml_get_float(args[1]);
+    const float l1_ratio = eml_get_float(args[2]);
+    const float learning_rate = eml_get_float(args[3]);
+    /* the settings checked on a one-feature model first: a bad one is a
+     * ValueError, not a MemoryError for a large model on a small board */
+    eml_linreg check;
+    float check_weight;
+    uint64_t check_scratch[EML_LINREG_SCRATCH_WORDS(1)];
+    if (eml_linreg_init(&check, &check_weight, check_scratch, 1, alpha, l1_ratio, learning_rate) != EML_OK) {
+        mp_raise_ValueError(MP_ERROR_TEXT("alpha and learning_rate must be finite and >= 0, l1_ratio 0 to 1"));
+    }
     const size_t scratch_words = EML_LINREG_SCRATCH_WORDS(n_features);
     linreg_obj_t *self = mp_obj_malloc_var(linreg_obj_t, storage, uint64_t,
         scratch_words + ((size_t)n_features + 1) / 2, EML_TYPE_PTR(linreg_type));
-    eml_status status = eml_linreg_init(&self->model, (float *)(self->storage + scratch_words), self->storage,
-        (uint32_t)n_features, eml_get_float(args[1]), eml_get_float(args[2]), eml_get_float(args[3]));
-    if (status != EML_OK) {
-        mp_raise_ValueError(MP_ERROR_TEXT("alpha and learning_rate must be finite and >= 0, l1_ratio 0 to 1"));
-    }
+    eml_linreg_init(&self->model, (float *)(self->storage + scratch_words), self->storage,
+        (uint32_t)n_features, alpha, l1_ratio, learning_rate);
     return MP_OBJ_FROM_PTR(self);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(linreg_new_obj, 4, 4, linreg_new);
