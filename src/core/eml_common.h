@@ -68,6 +68,20 @@ static inline int eml_iszero(float f) {
     return (eml_float_bits(f) & EML_ABS_MASK) == 0;
 }
 
+/* An int32 that orders as f does, for every float but NaN (test it apart):
+ * -0 and +0 both give 0, negative values flip their magnitude bits. Integer
+ * compares of these keys replace float compares, each a libgcc call on
+ * soft-float targets. (The conversion to int32 avoids the implementation-
+ * defined cast of values above INT32_MAX.) */
+static inline int32_t eml_float_key(float f) {
+    uint32_t b = eml_float_bits(f);
+    if (b == EML_SIGN_BIT) {
+        b = 0;                  /* -0.0 */
+    }
+    b ^= (0u - (b >> 31)) >> 1;
+    return b <= 0x7fffffffu ? (int32_t)b : -(int32_t)(~b) - 1;
+}
+
 /* -f, by flipping the sign bit. */
 static inline float eml_neg(float f) {
     return eml_bits_float(eml_float_bits(f) ^ EML_SIGN_BIT);

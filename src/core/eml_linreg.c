@@ -17,30 +17,18 @@
 #include "eml_wide_sum.h"
 #endif
 
-/* An int32 that orders as the float does, for finite values and
- * infinities; -0 and +0 both map to 0. NaN must be tested apart. */
-static int32_t order_key(float f) {
-    const uint32_t u = eml_float_bits(f);
-    if ((u & EML_ABS_MASK) == 0) {
-        return 0;
-    }
-    /* Negative: flipping the magnitude bits makes larger magnitudes more
-     * negative as int32. */
-    return (int32_t)(u & EML_SIGN_BIT ? u ^ EML_ABS_MASK : u);
-}
-
 static int is_nan(float f) {
     return (eml_float_bits(f) & EML_ABS_MASK) > EML_EXP_MASK;
 }
 
 /* a < b, false when either is NaN. */
 static int less(float a, float b) {
-    return !is_nan(a) && !is_nan(b) && order_key(a) < order_key(b);
+    return !is_nan(a) && !is_nan(b) && eml_float_key(a) < eml_float_key(b);
 }
 
 /* a <= b, false when either is NaN. */
 static int at_most(float a, float b) {
-    return !is_nan(a) && !is_nan(b) && order_key(a) <= order_key(b);
+    return !is_nan(a) && !is_nan(b) && eml_float_key(a) <= eml_float_key(b);
 }
 
 static float absf(float f) {
@@ -250,7 +238,8 @@ typedef struct {
     int gram;
     float *r;       /* residuals: n_samples residuals. Gram: G, then z */
     float *means;
-    float *norms;   /* residuals: the columns' squared centred norms. Gram: b */
+    float *norms;   /* residual form: the columns' squared centred norms */
+    float *b;       /* Gram form: Xc'yc, in the room of norms (G holds the norms) */
     float y_mean;
     float y_norm2;  /* |yc|^2 */
     float l1;       /* penalties in the sum-of-squares scale: times n_samples */
@@ -302,7 +291,7 @@ static float column_norm2(const fit_state *s, uint32_t j) {
 
 /* Column j's correlation with the residuals, Xc_j . r. */
 static float correlation(const fit_state *s, uint32_t j) {
-    return s->gram ? eml_sub(s->norms[j], gram_z(s)[j]) : centred_dot(s, j, s->r);
+    return s->gram ? eml_sub(s->b[j], gram_z(s)[j]) : centred_dot(s, j, s->r);
 }
 
 /* Weight j changed by delta: update the residuals or z. */
@@ -357,7 +346,7 @@ static float residual_norm2(const fit_state *s, const float *weights) {
     if (s->gram) {
         const float *z = gram_z(s);
         for (uint32_t j = 0; j < s->n_features; j++) {
-            sum += weights[j] * eml_sub(z[j], 2.0f * s->norms[j]);
+            sum += weights[j] * eml_sub(z[j], 2.0f * s->b[j]);
         }
         sum += s->y_norm2;
         return eml_float_bits(sum) & EML_SIGN_BIT ? 0.0f : sum;
@@ -401,8 +390,8 @@ static float duality_gap(const fit_state *s, const float *weights) {
     return eml_sub(gap, scale * w_dot_c);
 }
 
-/* Column means, the targets' mean and |yc|^2; the residuals' column norms,
- * or the Gram matrix and b. Gram: z serves as the centred row. */
+/* Column means, the targets' mean and |yc|^2; the residual form's column
+ * norms, or the Gram matrix and b. Gram: z serves as the centred row. */
 static void prepare(fit_state *s) {
     const uint32_t n = s->n_samples;
     const uint32_t p = s->n_features;
@@ -433,7 +422,7 @@ static void prepare(fit_state *s) {
         G[k] = 0.0f;
     }
     for (uint32_t j = 0; j < p; j++) {
-        s->norms[j] = 0.0f;
+        s->b[j] = 0.0f;
     }
     for (uint32_t i = 0; i < n; i++) {
         const float *x = s->X + (size_t)i * p;
@@ -447,7 +436,7 @@ static void prepare(fit_state *s) {
             for (uint32_t k = j; k < p; k++) {
                 G_row[k] += xj * row[k];
             }
-            s->norms[j] += xj * yc;
+            s->b[j] += xj * yc;
         }
     }
     for (uint32_t j = 0; j < p; j++) {
@@ -528,6 +517,7 @@ eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uin
     const size_t used = s.gram ? (size_t)p * p + p : n_samples;
     s.means = work + used;
     s.norms = work + used + p;
+    s.b = s.norms;
     prepare(&s);
     refresh(&s, weights);
     const float gap_tol = options->tol * s.y_norm2;
@@ -559,7 +549,9 @@ eml_status eml_linreg_fit(eml_linreg *model, const float *X, const float *y, uin
             have_snapshot = 0;
             continue;
         }
-        refresh(&s, weights);
+        if (!s.gram) {
+            refresh(&s, weights);   /* the Gram form's z is, after every sweep */
+        }
         if (use_gap ? at_most(duality_gap(&s, weights), gap_tol) : settled) {
             *converged = 1;
             break;

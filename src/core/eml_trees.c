@@ -34,20 +34,11 @@ static uint16_t rd16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));
 }
 
-/* Two's complement reinterpretation without implementation-defined casts. */
-static int32_t u2s(uint32_t u) {
-    return u <= 0x7fffffffu ? (int32_t)u : -(int32_t)(~u) - 1;
-}
-
 int32_t eml_trees_key(float f) {
-    uint32_t b = eml_float_bits(f);
-    if ((b & EML_ABS_MASK) > EML_EXP_MASK) {
+    if ((eml_float_bits(f) & EML_ABS_MASK) > EML_EXP_MASK) {
         return INT32_MAX;       /* NaN */
     }
-    if (b == EML_SIGN_BIT) {
-        b = 0;                  /* -0.0 */
-    }
-    return u2s(b ^ ((0u - (b >> 31)) >> 1));
+    return eml_float_key(f);
 }
 
 /* On the bit pattern: float compares and conversions would be libgcc calls
