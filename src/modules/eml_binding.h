@@ -151,6 +151,17 @@ static inline char eml_get_array(mp_obj_t obj, mp_buffer_info_t *buf, mp_uint_t 
     mp_raise_TypeError(message);
 }
 
+/* The items of obj, an array whose typecode is one of `typecodes`, all of
+ * item_size bytes: their address, and their number in *n. TypeError with
+ * message otherwise (see eml_get_array). */
+static inline void *eml_get_items(mp_obj_t obj, mp_uint_t flags, const char *typecodes, size_t item_size,
+    size_t *n, mp_rom_error_text_t message) {
+    mp_buffer_info_t buf;
+    eml_get_array(obj, &buf, flags, typecodes, message);
+    *n = buf.len / item_size;
+    return buf.buf;
+}
+
 /* A Python int in [low, high], else ValueError(message); TypeError if obj
  * is no int. A big int (past a small int) is outside every range a binding
  * takes, and mp_obj_get_int would truncate it to a machine word in a native

@@ -53,10 +53,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(linreg_new_obj, 4, 4, linreg_new);
 
 /* The floats of array('f') obj, and their number. */
 static float *get_floats(mp_obj_t obj, mp_uint_t flags, size_t *n, mp_rom_error_text_t message) {
-    mp_buffer_info_t buf;
-    eml_get_array(obj, &buf, flags, "f", message);
-    *n = buf.len / sizeof(float);
-    return buf.buf;
+    return eml_get_items(obj, flags, "f", sizeof(float), n, message);
 }
 
 static linreg_obj_t *get_model(mp_obj_t obj) {

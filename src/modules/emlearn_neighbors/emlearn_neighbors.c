@@ -60,10 +60,7 @@ static MP_DEFINE_CONST_FUN_OBJ_3(neighbors_new_obj, neighbors_new);
 
 /* The int16 array obj (read or write, per flags) and its number of values. */
 static int16_t *get_int16s(mp_obj_t obj, mp_uint_t flags, size_t *n, mp_rom_error_text_t message) {
-    mp_buffer_info_t buf;
-    eml_get_array(obj, &buf, flags, "h", message);
-    *n = buf.len / sizeof(int16_t);
-    return buf.buf;
+    return eml_get_items(obj, flags, "h", sizeof(int16_t), n, message);
 }
 
 /* An item's values: array('h') of exactly n_features. */
