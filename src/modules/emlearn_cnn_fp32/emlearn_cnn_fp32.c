@@ -1,0 +1,12 @@
+/* emlearn_cnn_fp32: float32 convolutional networks in TinyMaix's
+ * format. The binding is eml_cnn_binding.h, shared with emlearn_cnn_int8. */
+#define CNN_TYPE EML_CNN_FP32
+#define CNN_INPUT_PIXELS eml_cnn_fp32_input_pixels
+#define CNN_INPUT_FLOATS eml_cnn_fp32_input_floats
+#define CNN_RUN eml_cnn_fp32_run
+#include "eml_cnn_binding.h"
+
+EML_DEFINE_MODULE(emlearn_cnn_fp32, CNN_GLOBALS, CNN_TYPES)
+#ifndef MICROPY_ENABLE_DYNRUNTIME
+MP_REGISTER_MODULE(MP_QSTR_emlearn_cnn_fp32, emlearn_cnn_fp32_user_cmodule);
+#endif

@@ -1,0 +1,12 @@
+# Firmware build with CMake ports (esp32, rp2): USER_C_MODULES=<repo>/src/modules/micropython.cmake
+add_library(usermod_emlearn_cnn_fp32 INTERFACE)
+target_sources(usermod_emlearn_cnn_fp32 INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/emlearn_cnn_fp32.c
+    ${CMAKE_CURRENT_LIST_DIR}/../../core/eml_cnn_fp32.c
+    ${CMAKE_CURRENT_LIST_DIR}/../../core/eml_cnn.c
+)
+target_include_directories(usermod_emlearn_cnn_fp32 INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/../../core
+    ${CMAKE_CURRENT_LIST_DIR}/..
+)
+target_link_libraries(usermod INTERFACE usermod_emlearn_cnn_fp32)
