@@ -24,7 +24,7 @@ typedef struct {
 
 /* Checking one layer: the file, the model type and the layer. */
 typedef struct {
-    const eml_cnn *model;
+    eml_cnn *model;         /* filled in as layers are checked */
     const uint8_t *layer;
     uint32_t layer_size;
     uint32_t esize;         /* bytes per tensor value: 1 or 4 */
@@ -36,8 +36,11 @@ static eml_status fail(const char **reason, const char *why) {
     return EML_ERR_FORMAT;
 }
 
+/* 1 to 3 dimensions, none 0, and fewer than 2^31 values (eml_cnn_count
+ * multiplies in 32 bits: 4096 x 4096 x 256 would wrap to 0). */
 static int dims_valid(const uint16_t *d) {
-    return d[0] >= 1 && d[0] <= 3 && d[1] >= 1 && d[2] >= 1 && d[3] >= 1;
+    return d[0] >= 1 && d[0] <= 3 && d[1] >= 1 && d[2] >= 1 && d[3] >= 1
+        && (uint64_t)d[1] * d[2] * d[3] <= 0x7fffffffu;
 }
 
 /* Whether n items of item_size bytes at offset lie in the layer, aligned to
@@ -48,7 +51,7 @@ static int in_layer(const checker *c, uint32_t offset, uint64_t n, uint32_t item
 
 /* A tensor at offset, of count values, within the arena and aligned. */
 static int in_arena(const checker *c, uint32_t offset, uint32_t count) {
-    return offset % c->esize == 0 && (uint64_t)offset + (uint64_t)count * c->esize <= c->model->arena_size;
+    return offset % c->esize == 0 && (uint64_t)offset + (uint64_t)count * c->esize <= c->model->buffer_size;
 }
 
 static int finite_positive(float f) {
@@ -137,6 +140,11 @@ static eml_status check_conv(const checker *c, const eml_cnn_head *h) {
         return fail(c->reason, "depthwise output channels not input channels x depth multiplier");
     }
     const uint32_t terms = (dmul ? 1u : in_c) * l->kernel_w * l->kernel_h;
+    /* room for one output channel's weights: terms <= 131071 (checked next) */
+    const uint32_t need = c->model->weights_offset + terms * c->esize;
+    if (terms <= MAX_DOT_TERMS && need > c->model->arena_size) {
+        c->model->arena_size = need;
+    }
     return check_parameters(c, h, l->weights_offset, l->bias_offset, l->scales_offset, out_c, out_c, terms);
 }
 
@@ -241,8 +249,13 @@ static eml_status check_header(eml_cnn *model, const file_header *f, uint32_t si
     if (!dims_valid(f->in_dims)) {
         return fail(reason, "model input dimensions invalid");
     }
+    if (f->buffer_size > 0x7fffffffu) {
+        return fail(reason, "model's buffer size too large");
+    }
     model->type = f->type;
-    model->arena_size = f->buffer_size;
+    model->buffer_size = f->buffer_size;
+    model->weights_offset = (f->buffer_size + 3u) & ~3u;
+    model->arena_size = model->weights_offset;
     model->in_height = f->in_dims[1];
     model->in_width = f->in_dims[2];
     model->in_channels = f->in_dims[3];

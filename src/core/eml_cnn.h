@@ -15,9 +15,10 @@
  * nothing is copied, and the caller keeps the file's bytes alive and
  * unchanged (4-byte aligned: the file holds floats and int32s).
  *
- * Running needs an arena of model->arena_size bytes (4-byte aligned), the
- * file's own buffer plan: each layer reads and writes its tensors at the
- * offsets the converter chose.
+ * Running needs an arena of model->arena_size bytes (4-byte aligned): the
+ * file's own buffer plan, where each layer reads and writes its tensors at
+ * the offsets the converter chose, then room for one output channel's
+ * convolution weights, reordered so the sums run along memory.
  *
  * Quantized arithmetic (int8 models) is TensorFlow Lite's: int32 sums of
  * int8 products, a per-channel rescale rounded to nearest, saturated to the
@@ -103,7 +104,9 @@ typedef struct {
     const uint8_t *data;    /* the file */
     const eml_cnn_head *output;     /* the output layer; the last one run */
     uint32_t n_layers;      /* layers run: up to the output layer */
-    uint32_t arena_size;
+    uint32_t arena_size;    /* working memory for run, bytes */
+    uint32_t buffer_size;   /* the file's tensor buffer, at the arena's start */
+    uint32_t weights_offset;        /* the reordered weights, in the arena */
     uint32_t n_inputs;      /* input values, height x width x channels */
     uint32_t n_outputs;
     uint16_t in_height, in_width, in_channels;

@@ -19,37 +19,56 @@ static float activate(float v, uint32_t activation) {
     return activation == EML_CNN_ACT_RELU6 && key > 0x40c00000 ? 6.0f : v;
 }
 
-/* The float twin of eml_cnn_int8.c's window_dot. */
-static float window_dot(const float *in, const float *w, const eml_cnn_window *win, uint32_t row_step,
-    uint32_t pixel_step, uint32_t channels, uint32_t kernel_w, uint32_t w_step) {
+/* The float twins of eml_cnn_int8.c's window_dot, reorder and window_sum. */
+static EML_NOINLINE float window_dot(const float *in, const float *w, uint32_t rows, uint32_t n,
+    uint32_t a_step, uint32_t row_step, uint32_t w_row_step) {
     float sum = 0.0f;
-    for (uint32_t ky = win->ky0; ky < win->ky1; ky++) {
-        const float *p = in;
-        const float *wp = w + ky * kernel_w + win->kx0;
-        for (uint32_t kx = win->kx0; kx < win->kx1; kx++) {
-            for (uint32_t c = 0; c < channels; c++) {
-                sum += p[c] * wp[c * w_step];
-            }
-            p += pixel_step;
-            wp++;
+    while (rows--) {
+        const float *a = in;
+        uint32_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            sum += a[0] * w[i] + a[a_step] * w[i + 1] + a[2 * a_step] * w[i + 2] + a[3 * a_step] * w[i + 3];
+            a += 4 * a_step;
+        }
+        for (; i < n; i++) {
+            sum += *a * w[i];
+            a += a_step;
         }
         in += row_step;
+        w += w_row_step;
     }
     return sum;
 }
 
-static void conv(const eml_cnn_conv *l, const float *in, float *out) {
+static void reorder(float *to, const float *w, uint32_t channels, uint32_t kernel) {
+    for (uint32_t c = 0; c < channels; c++) {
+        for (uint32_t k = 0; k < kernel; k++) {
+            to[k * channels + c] = w[c * kernel + k];
+        }
+    }
+}
+
+static float window_sum(const eml_cnn_conv *l, const eml_cnn_window *win, const float *row, const float *w,
+    uint32_t channels) {
+    const uint32_t in_c = l->head.in_dims[3];
+    const uint32_t w_row_step = l->kernel_w * channels;
+    w += (win->ky0 * l->kernel_w + win->kx0) * channels;
+    return window_dot(row, w, win->ky1 - win->ky0, (win->kx1 - win->kx0) * channels, channels == in_c ? 1u : in_c,
+        l->head.in_dims[2] * in_c, w_row_step);
+}
+
+static void conv(const eml_cnn_conv *l, const float *in, float *out, float *scratch) {
     const eml_cnn_head *h = &l->head;
     const uint8_t *base = (const uint8_t *)l;
     const float *weights = (const float *)(base + l->weights_offset);
     const float *bias = (const float *)(base + l->bias_offset);
-    const uint32_t in_w = h->in_dims[2], in_c = h->in_dims[3];
+    const uint32_t in_c = h->in_dims[3];
     const uint32_t out_h = h->out_dims[1], out_w = h->out_dims[2], out_c = h->out_dims[3];
     const uint32_t dmul = l->depth_multiplier;
     const uint32_t channels = dmul ? 1u : in_c;
     const uint32_t kernel = (uint32_t)l->kernel_w * l->kernel_h;
     for (uint32_t oc = 0; oc < out_c; oc++) {
-        const float *w = weights + oc * channels * kernel;
+        reorder(scratch, weights + oc * channels * kernel, channels, kernel);
         const float *in_channel = in + (dmul ? oc / dmul : 0u);
         float *o = out + oc;
         for (uint32_t oy = 0; oy < out_h; oy++) {
@@ -58,8 +77,7 @@ static void conv(const eml_cnn_conv *l, const float *in, float *out) {
                 eml_cnn_window_at(l, oy, ox, &win);
                 float sum = 0.0f;
                 if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
-                    sum = window_dot(in_channel + win.first * in_c, w, &win, in_w * in_c, in_c, channels,
-                        l->kernel_w, kernel);
+                    sum = window_sum(l, &win, in_channel + win.first * in_c, scratch, channels);
                 }
                 *o = activate(sum + bias[oc], l->activation);
                 o += out_c;
@@ -121,7 +139,7 @@ void eml_cnn_fp32_run(const eml_cnn *model, uint8_t *arena, float *out) {
         switch (h->type) {
             case EML_CNN_CONV2D:
             case EML_CNN_DWCONV2D:
-                conv((const eml_cnn_conv *)h, in, o);
+                conv((const eml_cnn_conv *)h, in, o, (float *)(arena + model->weights_offset));
                 break;
             case EML_CNN_FC:
                 fully_connected((const eml_cnn_fc *)h, in, o);

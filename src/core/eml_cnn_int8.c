@@ -47,78 +47,116 @@ static void rescale_init(rescale *r, float multiplier, const eml_cnn_head *h, ui
 }
 
 static int8_t requantize(int64_t sum, const rescale *r) {
-    const int64_t v = (sum * r->m + r->half) >> r->shift;   /* arithmetic shift: floor */
+    /* sum fits int32 but for huge biases: then one 32 x 32 bit multiply */
+    const int64_t product = sum == (int32_t)sum ? (int64_t)(int32_t)sum * (int32_t)r->m : sum * r->m;
+    const int64_t v = (product + r->half) >> r->shift;     /* arithmetic shift: floor */
     const int32_t q = v < -256 ? -256 : v > 256 ? 256 : (int32_t)v;
     return (int8_t)clamp(q + r->zero, r->low, r->high);
 }
 
-/* Sum of in[c] * w[c * w_step] over the rows ky0..ky1 and columns kx0..kx1
- * of a kernel window; in is its first input pixel. */
-static int32_t window_dot(const int8_t *in, const int8_t *w, const eml_cnn_window *win, uint32_t row_step,
-    uint32_t pixel_step, uint32_t channels, uint32_t kernel_w, uint32_t w_step) {
+/* Sum of products over a kernel window: `rows` runs of n values, the
+ * input's at a_step apart (1, or in_c for a depthwise layer's channel) and
+ * row_step between runs, the weights' one after the other. The time of a
+ * convolution: out of line, so that the caller's many live values do not
+ * crowd its registers (inlined, it spilled to the stack on every product),
+ * and one call per window, not per row. */
+static EML_NOINLINE int32_t window_dot(const int8_t *in, const int8_t *w, uint32_t rows, uint32_t n,
+    uint32_t a_step, uint32_t row_step, uint32_t w_row_step) {
     int32_t sum = 0;
-    for (uint32_t ky = win->ky0; ky < win->ky1; ky++) {
-        const int8_t *p = in;
-        const int8_t *wp = w + ky * kernel_w + win->kx0;
-        for (uint32_t kx = win->kx0; kx < win->kx1; kx++) {
-            for (uint32_t c = 0; c < channels; c++) {
-                sum += p[c] * wp[c * w_step];
-            }
-            p += pixel_step;
-            wp++;
+    while (rows--) {
+        const int8_t *a = in;
+        uint32_t i = 0;
+        /* four products a turn: the count, compare and branch weigh less */
+        for (; i + 4 <= n; i += 4) {
+            sum += a[0] * w[i] + a[a_step] * w[i + 1] + a[2 * a_step] * w[i + 2] + a[3 * a_step] * w[i + 3];
+            a += 4 * a_step;
+        }
+        for (; i < n; i++) {
+            sum += *a * w[i];
+            a += a_step;
         }
         in += row_step;
+        w += w_row_step;
     }
     return sum;
 }
 
-/* Sum of the weights of the kernel positions inside the window. */
-static int32_t window_weights(const int8_t *w, const eml_cnn_window *win, uint32_t channels, uint32_t kernel_w,
-    uint32_t w_step) {
+static int32_t sum_of(const int8_t *w, uint32_t n) {
     int32_t sum = 0;
-    for (uint32_t ky = win->ky0; ky < win->ky1; ky++) {
-        for (uint32_t kx = win->kx0; kx < win->kx1; kx++) {
-            for (uint32_t c = 0; c < channels; c++) {
-                sum += w[c * w_step + ky * kernel_w + kx];
-            }
+    for (uint32_t i = 0; i < n; i++) {
+        sum += w[i];
+    }
+    return sum;
+}
+
+/* Output channel oc's weights [in channel][row][column], reordered to
+ * [row][column][in channel] as the input (HWC) lies: a kernel row is then
+ * one run of memory in both. Returns their sum. */
+static int32_t reorder(int8_t *to, const int8_t *w, uint32_t channels, uint32_t kernel) {
+    int32_t sum = 0;
+    for (uint32_t c = 0; c < channels; c++) {
+        for (uint32_t k = 0; k < kernel; k++) {
+            to[k * channels + c] = w[c * kernel + k];
+            sum += w[c * kernel + k];
         }
     }
     return sum;
 }
 
-/* Convolution, one output channel at a time (one rescale each). Padding
- * stands for the input zero point: the bias assumes a full window, so a
- * clipped one adds zero point x the weights it misses. */
-static void conv(const eml_cnn_conv *l, const int8_t *in, int8_t *out) {
+/* Sum of products over the part of a kernel window on the input; row is
+ * its first input value, w the reordered weights. A depthwise layer reads
+ * every in_c-th input value (its channel); a convolution all. With inside,
+ * sets *inside to the sum of the weights used. */
+static int32_t window_sum(const eml_cnn_conv *l, const eml_cnn_window *win, const int8_t *row, const int8_t *w,
+    uint32_t channels, int32_t *inside) {
+    const uint32_t in_c = l->head.in_dims[3];
+    const uint32_t n = (win->kx1 - win->kx0) * channels;
+    const uint32_t w_row_step = l->kernel_w * channels;
+    w += (win->ky0 * l->kernel_w + win->kx0) * channels;
+    if (inside) {
+        int32_t weights = 0;
+        for (uint32_t ky = win->ky0; ky < win->ky1; ky++) {
+            weights += sum_of(w + (ky - win->ky0) * w_row_step, n);
+        }
+        *inside = weights;
+    }
+    return window_dot(row, w, win->ky1 - win->ky0, n, channels == in_c ? 1u : in_c,
+        l->head.in_dims[2] * in_c, w_row_step);
+}
+
+/* Convolution, one output channel at a time (one rescale and one weight
+ * reordering each), into the arena's weights area. Padding stands for the
+ * input zero point: the bias assumes a full window, so a clipped one adds
+ * zero point x the weights it misses. */
+static void conv(const eml_cnn_conv *l, const int8_t *in, int8_t *out, int8_t *scratch) {
     const eml_cnn_head *h = &l->head;
     const uint8_t *base = (const uint8_t *)l;
     const int8_t *weights = (const int8_t *)(base + l->weights_offset);
     const int32_t *bias = (const int32_t *)(base + l->bias_offset);
     const float *scales = (const float *)(base + l->scales_offset);
-    const uint32_t in_w = h->in_dims[2], in_c = h->in_dims[3];
+    const uint32_t in_c = h->in_dims[3];
     const uint32_t out_h = h->out_dims[1], out_w = h->out_dims[2], out_c = h->out_dims[3];
     const uint32_t dmul = l->depth_multiplier;
     const uint32_t channels = dmul ? 1u : in_c;
     const uint32_t kernel = (uint32_t)l->kernel_w * l->kernel_h;
-    const eml_cnn_window full = { 0, l->kernel_h, 0, l->kernel_w, 0, 0 };
     for (uint32_t oc = 0; oc < out_c; oc++) {
         rescale r;
         rescale_init(&r, eml_cnn_div(scales[oc] * h->in_scale, h->out_scale), h, l->activation);
-        const int8_t *w = weights + oc * channels * kernel;
+        const int32_t all_weights = reorder(scratch, weights + oc * channels * kernel, channels, kernel);
         const int8_t *in_channel = in + (dmul ? oc / dmul : 0u);
-        const int32_t all_weights = window_weights(w, &full, channels, l->kernel_w, kernel);
         int8_t *o = out + oc;
         for (uint32_t oy = 0; oy < out_h; oy++) {
             for (uint32_t ox = 0; ox < out_w; ox++) {
                 eml_cnn_window win;
                 eml_cnn_window_at(l, oy, ox, &win);
-                int32_t sum = 0;
+                const int padded = win.clipped && h->in_zero != 0;
+                int32_t inside = 0, sum = 0;
                 if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
-                    sum = window_dot(in_channel + win.first * in_c, w, &win, in_w * in_c, in_c, channels,
-                        l->kernel_w, kernel);
+                    sum = window_sum(l, &win, in_channel + win.first * in_c, scratch, channels,
+                        padded ? &inside : 0);
                 }
-                if (win.clipped && h->in_zero != 0) {
-                    sum += h->in_zero * (all_weights - window_weights(w, &win, channels, l->kernel_w, kernel));
+                if (padded) {
+                    sum += h->in_zero * (all_weights - inside);
                 }
                 *o = requantize((int64_t)sum + bias[oc], &r);
                 o += out_c;
@@ -243,7 +281,7 @@ void eml_cnn_int8_run(const eml_cnn *model, uint8_t *arena, float *out) {
         switch (h->type) {
             case EML_CNN_CONV2D:
             case EML_CNN_DWCONV2D:
-                conv((const eml_cnn_conv *)h, in, o);
+                conv((const eml_cnn_conv *)h, in, o, (int8_t *)(arena + model->weights_offset));
                 break;
             case EML_CNN_FC:
                 fully_connected((const eml_cnn_fc *)h, in, o);

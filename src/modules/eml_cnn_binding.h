@@ -9,10 +9,10 @@
  *     model.output_dimensions()               # (10,) for a 10-class classifier
  *     model.input_dimensions()                # (28, 28, 1) for MNIST
  *
- * Each module's source defines CNN_MODULE (its name), CNN_TYPE (the model
- * type it runs), CNN_OTHER (the other module's name, for the error message)
- * and the core's input and run functions, then includes this file: one
- * binding, two modules, each with only its own arithmetic.
+ * Each module's source defines CNN_TYPE (the model type it runs), the
+ * core's input and run functions for it and its type object's name, then
+ * includes this file: one binding, two modules, each with only its own
+ * arithmetic.
  */
 #include "eml_model_bytes.h"
 #include "eml_cnn.h"
@@ -21,7 +21,7 @@ typedef struct {
     mp_obj_base_t base;
     eml_cnn model;
     mp_obj_t data;          /* keeps the model's bytes alive */
-    uint32_t arena[];       /* the model's working memory */
+    uint32_t arena[];       /* the model's working memory: model.arena_size bytes */
 } cnn_obj_t;
 
 EML_DECLARE_TYPE(cnn_type);
@@ -57,14 +57,17 @@ static mp_obj_t cnn_new(mp_obj_t data_obj) {
     if (size > 0x7fffffff) {
         raise_reason("model file too large");
     }
+    /* The other module's model type (header byte 4): say so before any
+     * other check, as that is the mistake. */
+    if (size >= EML_CNN_HEADER_SIZE && bytes[0] == 'M' && bytes[1] == 'A' && bytes[2] == 'I' && bytes[3] == 'X'
+        && bytes[4] == (CNN_TYPE == EML_CNN_INT8 ? EML_CNN_FP32 : EML_CNN_INT8)) {
+        raise_reason(CNN_TYPE == EML_CNN_INT8 ? "model is float32: load it with emlearn_cnn_fp32"
+            : "model is int8: load it with emlearn_cnn_int8");
+    }
     eml_cnn model;
     const char *reason = "invalid model";
     if (eml_cnn_load(&model, bytes, (uint32_t)size, &reason) != EML_OK) {
         raise_reason(reason);
-    }
-    if (model.type != CNN_TYPE) {
-        raise_reason(CNN_TYPE == EML_CNN_INT8 ? "model is float32: load it with emlearn_cnn_fp32"
-            : "model is int8: load it with emlearn_cnn_int8");
     }
     const size_t words = ((size_t)model.arena_size + 3) / 4;
     if (words > (SIZE_MAX - sizeof(cnn_obj_t)) / 4) {

@@ -4,6 +4,11 @@
 #define CNN_INPUT_PIXELS eml_cnn_fp32_input_pixels
 #define CNN_INPUT_FLOATS eml_cnn_fp32_input_floats
 #define CNN_RUN eml_cnn_fp32_run
+/* A firmware holds both modules: their type objects need their own names
+ * there (a native module's stay apart, and its macros paste the name). */
+#ifndef MICROPY_ENABLE_DYNRUNTIME
+#define cnn_type emlearn_cnn_fp32_type
+#endif
 #include "eml_cnn_binding.h"
 
 EML_DEFINE_MODULE(emlearn_cnn_fp32, CNN_GLOBALS, CNN_TYPES)
