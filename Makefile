@@ -128,7 +128,7 @@ core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
-	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c -lm -o $@
+	gcc $(SANITIZE) -Isrc/core $< src/core/eml_$*.c $(wildcard src/core/eml_$*_*.c) -lm -o $@
 
 # Core tests built once more with other options: $(call core_test_variant,
 # binary, test source, flags, core sources). The explicit rules override the
@@ -190,7 +190,7 @@ FUZZ_SECONDS ?= 300
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $< src/core/eml_$*.c -o $@
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $< src/core/eml_$*.c $(wildcard src/core/eml_$*_*.c) -o $@
 
 fuzz: $(FUZZERS)
 	$(PYTHON) tools/fuzz.py $(FUZZ_SECONDS)
