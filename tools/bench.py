@@ -37,6 +37,8 @@ REFERENCE["emlearn_trees_lite"] = {k: REFERENCE["emlearn_trees"][k] for k in ("s
 
 
 def bench(module, target):
+    if module == "emlearn_cnn":
+        return bench_cnn(target)
     script = os.path.join(TOP, "bench", "bench_%s.py" % module.replace("emlearn_", ""))
     if not os.path.exists(script):
         return None
@@ -147,6 +149,73 @@ def report_trees(target, r):
         print("                %s" % REFERENCE["emlearn_trees"][target])
 
 
+CNN_KINDS = ("int8", "fp32")
+CNN_DATA = os.path.join(os.path.dirname(TOP), "shared", "data", "cnn")
+CNN_IMAGES = 10
+# `tools/bench.py emlearn_cnn_int8` (or _fp32) runs the CNN bench: both
+# types, measured side by side.
+BENCH_ALIASES = {"emlearn_cnn_int8": "emlearn_cnn", "emlearn_cnn_fp32": "emlearn_cnn"}
+
+
+def bench_cnn(target):
+    """bench/bench_cnn.py once per model type, as a board's heap holds one
+    CNN module with its model and the pure-MicroPython one, not both:
+    build/bench/cnn_module.py, written before each run, imports the module
+    to measure (tools/run sends a board the modules its files import).
+    The runs' keys carry the type, so their lines make one dict."""
+    models = {kind: os.path.join(CNN_DATA, "mnist_cnn_%s.tmdl" % kind) for kind in CNN_KINDS}
+    images = [os.path.join(CNN_DATA, "mnist_examples", "mnist_example_%d.bin" % i) for i in range(CNN_IMAGES)]
+    absent = [p for p in list(models.values()) + images if not os.path.exists(p)]
+    if absent:
+        print("  emlearn_cnn %s: skipped, %s is absent" % (target, os.path.relpath(absent[0], TOP)))
+        return None
+    out_dir = os.path.join(TOP, "build", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    chooser = os.path.join(out_dir, "cnn_module.py")
+    script = os.path.join(TOP, "bench", "bench_cnn.py")
+    results = {}
+    for kind in CNN_KINDS:
+        with open(chooser, "w") as f:
+            f.write("# Written by tools/bench.py: the module bench_cnn.py measures in this run.\n"
+                    "import emlearn_cnn_%s as module\nKIND = %r\n" % (kind, kind))
+        files = [os.path.join(TOP, "bench", name) for name in ("timing.py", "cnn_python.py")]
+        files += [chooser, models[kind]] + images
+        status, out, err = run_tool.run(target, script, files=files, icount=target != "x64", timeout=1800)
+        if status != 0:
+            print("emlearn_cnn_%s on %s failed:\n%s%s" % (kind, target, out, err))
+            continue
+        results.update(line.split(None, 1) for line in out.splitlines() if " " in line)
+    return results or None
+
+
+def mpy_size(module, arch):
+    path = os.path.join(TOP, "dist", arch + "_6.3", module + ".mpy")
+    return os.path.getsize(path) if os.path.exists(path) else None
+
+
+def report_cnn(target, r):
+    fig = "%.1f us" if target == "x64" else "%.0f instructions"
+    print("  emlearn_cnn %s, MNIST 28x28 (3 convolutions, pooling, fully connected, softmax), per run "
+          "(mean of %d images):" % (target, CNN_IMAGES))
+    for kind in CNN_KINDS:
+        k = kind + "_"
+        if k + "module_per_run" not in r:
+            continue
+        module, python = float(r[k + "module_per_run"]), float(r[k + "python_per_run"])
+        print("    %s: %s; pure MicroPython %s; %.0fx faster" % (kind, fig % module, fig % python,
+                                                                 float(r[k + "speedup"])))
+        print("          classes %s; pure MicroPython agrees on %s images (outputs differ by %.2g at most)"
+              % (r[k + "classes"], r[k + "python_agrees"], float(r[k + "python_difference"])))
+        if r[k + "mismatches"] != "none":
+            print("          !!! CLASS MISMATCH, module against pure MicroPython: %s" % r[k + "mismatches"])
+        size = mpy_size("emlearn_cnn_" + kind, target)
+        print("          model %s B; heap when loaded %s B (pure-MicroPython model %s B); emlearn_cnn_%s.mpy %s"
+              % (r[k + "model_bytes"], r[k + "heap"], r[k + "python_heap"], kind,
+                 "%d B" % size if size else "absent"))
+    if "int8_module_per_run" in r and "fp32_module_per_run" in r:
+        print("    module fp32 / int8 time: %.2f" % (float(r["fp32_module_per_run"]) / float(r["int8_module_per_run"])))
+
+
 def sizes():
     print("\n.mpy sizes (bytes)")
     archs = sorted(os.path.basename(d).split("_")[0] for d in glob.glob(os.path.join(TOP, "dist", "*_6.3")))
@@ -166,10 +235,12 @@ def sizes():
 
 def main():
     modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
-                               "emlearn_neighbors", "emlearn_linreg"]
+                               "emlearn_neighbors", "emlearn_linreg", "emlearn_cnn"]
+    modules = list(dict.fromkeys(BENCH_ALIASES.get(m, m) for m in modules))
     reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
-               "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg}
+               "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg,
+               "emlearn_cnn": report_cnn}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "
           "soft float) and rv32imc = qemu virt (RV32IMC, soft float), guest instructions (deterministic); "
