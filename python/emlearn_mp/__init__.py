@@ -11,6 +11,11 @@ Submodules (import them directly; this package imports nothing eagerly so that
 - :mod:`emlearn_mp.trees_badmodels`: malformed model corpus for loader tests.
 - :mod:`emlearn_mp.neighbors`: int16 standard scaling and the training data of a
   fitted KNeighborsClassifier, for ``emlearn_neighbors``.
+- :mod:`emlearn_mp.linreg`: ElasticNet models and settings for ``emlearn_linreg``.
+- :mod:`emlearn_mp.tmdl`: TinyMaix CNN files (``emlearn_cnn_int8``/``_fp32``):
+  description and numpy reference of the modules' arithmetic.
+- :mod:`emlearn_mp.tflite`: numpy evaluation of TensorFlow Lite models.
+- :mod:`emlearn_mp.cnn_badmodels`: malformed CNN model corpus for loader tests.
 """
 
 __version__ = "0.1.0"
