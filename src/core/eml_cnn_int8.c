@@ -66,7 +66,8 @@ static void rescale_init(rescale *r, float multiplier, const eml_cnn_head *h, ui
 }
 
 static int8_t requantize(int64_t sum, const rescale *r) {
-    /* sum fits int32 but for huge biases: then one 32 x 32 bit multiply */
+    /* one 32 x 32 -> 64 bit multiply when sum fits int32, as it does but
+     * for a huge bias */
     const int64_t product = sum == (int32_t)sum ? (int64_t)(int32_t)sum * (int32_t)r->m : sum * r->m;
     const int64_t v = (product + r->half) >> r->shift;     /* arithmetic shift: floor */
     const int32_t q = v < -256 ? -256 : v > 256 ? 256 : (int32_t)v;
