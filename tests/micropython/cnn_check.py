@@ -11,7 +11,6 @@ N_IN = INDEX["n_inputs"]
 N_OUT = INDEX["n_outputs"]
 
 
-
 def read_at(offset, buf):
     with open("cnn_cases.bin", "rb") as f:
         f.seek(offset)
