@@ -19,11 +19,16 @@ static float activate(float v, uint32_t activation) {
     return activation == EML_CNN_ACT_RELU6 && key > 0x40c00000 ? 6.0f : v;
 }
 
-/* The float twins of eml_cnn_int8.c's window_dot, reorder and window_sum. */
-static EML_NOINLINE float window_dot(const float *in, const float *w, uint32_t rows, uint32_t n,
-    uint32_t a_step, uint32_t row_step, uint32_t w_row_step) {
+/* The float twins of eml_cnn_int8.c's window sums and convolution (see
+ * there); padding counts as 0, so a clipped window just sums less. */
+typedef struct {
+    uint32_t rows, n, a_step, row_step, w_row_step;
+} window_shape;
+
+static inline float dot_window(const float *in, const float *w, const window_shape *s) {
     float sum = 0.0f;
-    while (rows--) {
+    const uint32_t n = s->n, a_step = s->a_step;
+    for (uint32_t rows = s->rows; rows; rows--) {
         const float *a = in;
         uint32_t i = 0;
         for (; i + 4 <= n; i += 4) {
@@ -34,10 +39,23 @@ static EML_NOINLINE float window_dot(const float *in, const float *w, uint32_t r
             sum += *a * w[i];
             a += a_step;
         }
-        in += row_step;
-        w += w_row_step;
+        in += s->row_step;
+        w += s->w_row_step;
     }
     return sum;
+}
+
+static EML_NOINLINE float edge_window(const float *in, const float *w, const window_shape *s) {
+    return dot_window(in, w, s);
+}
+
+static EML_NOINLINE void whole_windows(const float *in, uint32_t in_step, const float *w, const window_shape *s,
+    float bias, uint32_t activation, float *out, uint32_t out_step, uint32_t count) {
+    for (; count; count--) {
+        *out = activate(dot_window(in, w, s) + bias, activation);
+        in += in_step;
+        out += out_step;
+    }
 }
 
 static void reorder(float *to, const float *w, uint32_t channels, uint32_t kernel) {
@@ -48,13 +66,23 @@ static void reorder(float *to, const float *w, uint32_t channels, uint32_t kerne
     }
 }
 
-static float window_sum(const eml_cnn_conv *l, const eml_cnn_window *win, const float *row, const float *w,
-    uint32_t channels) {
-    const uint32_t in_c = l->head.in_dims[3];
-    const uint32_t w_row_step = l->kernel_w * channels;
-    w += (win->ky0 * l->kernel_w + win->kx0) * channels;
-    return window_dot(row, w, win->ky1 - win->ky0, (win->kx1 - win->kx0) * channels, channels == in_c ? 1u : in_c,
-        l->head.in_dims[2] * in_c, w_row_step);
+static void edge_outputs(const eml_cnn_conv *l, const float *in_channel, const float *w, const window_shape *whole,
+    float bias, float *out, uint32_t oy, uint32_t ox0, uint32_t ox1) {
+    const eml_cnn_head *h = &l->head;
+    const uint32_t in_c = h->in_dims[3], out_c = h->out_dims[3];
+    const uint32_t channels = whole->n / l->kernel_w;
+    for (uint32_t ox = ox0; ox < ox1; ox++) {
+        eml_cnn_window win;
+        eml_cnn_window_at(l, oy, ox, &win);
+        float sum = 0.0f;
+        if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
+            const window_shape part = { win.ky1 - win.ky0, (win.kx1 - win.kx0) * channels,
+                whole->a_step, whole->row_step, whole->w_row_step };
+            sum = edge_window(in_channel + win.first * in_c, w + win.ky0 * whole->w_row_step + win.kx0 * channels,
+                &part);
+        }
+        out[(oy * h->out_dims[2] + ox) * out_c] = activate(sum + bias, l->activation);
+    }
 }
 
 static void conv(const eml_cnn_conv *l, const float *in, float *out, float *scratch) {
@@ -62,26 +90,29 @@ static void conv(const eml_cnn_conv *l, const float *in, float *out, float *scra
     const uint8_t *base = (const uint8_t *)l;
     const float *weights = (const float *)(base + l->weights_offset);
     const float *bias = (const float *)(base + l->bias_offset);
-    const uint32_t in_c = h->in_dims[3];
+    const uint32_t in_h = h->in_dims[1], in_w = h->in_dims[2], in_c = h->in_dims[3];
     const uint32_t out_h = h->out_dims[1], out_w = h->out_dims[2], out_c = h->out_dims[3];
+    const uint32_t kh = l->kernel_h, kw = l->kernel_w, sh = l->stride_h, sw = l->stride_w;
+    const uint32_t top = l->pad[0], left = l->pad[2];
     const uint32_t dmul = l->depth_multiplier;
     const uint32_t channels = dmul ? 1u : in_c;
-    const uint32_t kernel = (uint32_t)l->kernel_w * l->kernel_h;
+    const window_shape whole = { kh, kw * channels, channels == in_c ? 1u : in_c, in_w * in_c, kw * channels };
+    const uint32_t first = (left + sw - 1) / sw;
+    uint32_t end = in_w + left >= kw ? (in_w + left - kw) / sw + 1 : 0;
+    end = end > out_w ? out_w : end < first ? first : end;
     for (uint32_t oc = 0; oc < out_c; oc++) {
-        reorder(scratch, weights + oc * channels * kernel, channels, kernel);
+        reorder(scratch, weights + oc * channels * kw * kh, channels, kw * kh);
         const float *in_channel = in + (dmul ? oc / dmul : 0u);
-        float *o = out + oc;
         for (uint32_t oy = 0; oy < out_h; oy++) {
-            for (uint32_t ox = 0; ox < out_w; ox++) {
-                eml_cnn_window win;
-                eml_cnn_window_at(l, oy, ox, &win);
-                float sum = 0.0f;
-                if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
-                    sum = window_sum(l, &win, in_channel + win.first * in_c, scratch, channels);
-                }
-                *o = activate(sum + bias[oc], l->activation);
-                o += out_c;
+            const int32_t y0 = (int32_t)(oy * sh) - (int32_t)top;
+            if (y0 < 0 || (uint32_t)y0 + kh > in_h || first >= end) {
+                edge_outputs(l, in_channel, scratch, &whole, bias[oc], out + oc, oy, 0, out_w);
+                continue;
             }
+            edge_outputs(l, in_channel, scratch, &whole, bias[oc], out + oc, oy, 0, first);
+            whole_windows(in_channel + ((uint32_t)y0 * in_w + first * sw - left) * in_c, sw * in_c, scratch, &whole,
+                bias[oc], l->activation, out + (oy * out_w + first) * out_c + oc, out_c, end - first);
+            edge_outputs(l, in_channel, scratch, &whole, bias[oc], out + oc, oy, end, out_w);
         }
     }
 }

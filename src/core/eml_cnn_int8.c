@@ -74,16 +74,19 @@ static int8_t requantize(int64_t sum, const rescale *r) {
     return (int8_t)clamp(q + r->zero, r->low, r->high);
 }
 
-/* Sum of products over a kernel window: `rows` runs of n values, the
- * input's at a_step apart (1, or in_c for a depthwise layer's channel) and
- * row_step between runs, the weights' one after the other. The time of a
- * convolution: out of line, so that the caller's many live values do not
- * crowd its registers (inlined, it spilled to the stack on every product),
- * and one call per window, not per row. */
-static EML_NOINLINE int32_t window_dot(const int8_t *in, const int8_t *w, uint32_t rows, uint32_t n,
-    uint32_t a_step, uint32_t row_step, uint32_t w_row_step) {
+/* Where a kernel window's values lie: `rows` runs of n values, the input's
+ * a_step apart (1, or in_c for a depthwise layer's channel) and row_step
+ * between runs, the reordered weights' one after the other, w_row_step
+ * between runs. */
+typedef struct {
+    uint32_t rows, n, a_step, row_step, w_row_step;
+} window_shape;
+
+/* Sum of products over a kernel window: the time of a convolution. */
+static inline int32_t dot_window(const int8_t *in, const int8_t *w, const window_shape *s) {
     int32_t sum = 0;
-    while (rows--) {
+    const uint32_t n = s->n, a_step = s->a_step;
+    for (uint32_t rows = s->rows; rows; rows--) {
         const int8_t *a = in;
         uint32_t i = 0;
 #if DUAL_MAC
@@ -103,10 +106,29 @@ static EML_NOINLINE int32_t window_dot(const int8_t *in, const int8_t *w, uint32
             sum += *a * w[i];
             a += a_step;
         }
-        in += row_step;
-        w += w_row_step;
+        in += s->row_step;
+        w += s->w_row_step;
     }
     return sum;
+}
+
+/* The window sums out of line, so that the callers' many live values do
+ * not crowd their registers (inlined in conv, the sum spilled to the stack
+ * on every product). One for a window at the input's edge; */
+static EML_NOINLINE int32_t edge_window(const int8_t *in, const int8_t *w, const window_shape *s) {
+    return dot_window(in, w, s);
+}
+
+/* and one for count whole windows in a row, their inputs in_step apart,
+ * rescaled into out (out_step apart): most outputs, with no window bounds
+ * to work out nor call to make for each. */
+static EML_NOINLINE void whole_windows(const int8_t *in, uint32_t in_step, const int8_t *w, const window_shape *s,
+    int32_t bias, const rescale *r, int8_t *out, uint32_t out_step, uint32_t count) {
+    for (; count; count--) {
+        *out = requantize((int64_t)dot_window(in, w, s) + bias, r);
+        in += in_step;
+        out += out_step;
+    }
 }
 
 static int32_t sum_of(const int8_t *w, uint32_t n) {
@@ -132,63 +154,83 @@ static int32_t reorder(int8_t *to, const int8_t *w, uint32_t channels, uint32_t 
 }
 
 /* Sum of products over the part of a kernel window on the input; row is
- * its first input value, w the reordered weights. A depthwise layer reads
- * every in_c-th input value (its channel); a convolution all. With inside,
- * sets *inside to the sum of the weights used. */
+ * its first input value, w the reordered weights. With inside, sets
+ * *inside to the sum of the weights used. */
 static int32_t window_sum(const eml_cnn_conv *l, const eml_cnn_window *win, const int8_t *row, const int8_t *w,
-    uint32_t channels, int32_t *inside) {
-    const uint32_t in_c = l->head.in_dims[3];
-    const uint32_t n = (win->kx1 - win->kx0) * channels;
-    const uint32_t w_row_step = l->kernel_w * channels;
-    w += (win->ky0 * l->kernel_w + win->kx0) * channels;
+    const window_shape *whole, int32_t *inside) {
+    const uint32_t channels = whole->n / l->kernel_w;
+    const window_shape part = { win->ky1 - win->ky0, (win->kx1 - win->kx0) * channels,
+        whole->a_step, whole->row_step, whole->w_row_step };
+    w += win->ky0 * whole->w_row_step + win->kx0 * channels;
     if (inside) {
         int32_t weights = 0;
-        for (uint32_t ky = win->ky0; ky < win->ky1; ky++) {
-            weights += sum_of(w + (ky - win->ky0) * w_row_step, n);
+        for (uint32_t k = 0; k < part.rows; k++) {
+            weights += sum_of(w + k * part.w_row_step, part.n);
         }
         *inside = weights;
     }
-    return window_dot(row, w, win->ky1 - win->ky0, n, channels == in_c ? 1u : in_c,
-        l->head.in_dims[2] * in_c, w_row_step);
+    return edge_window(row, w, &part);
+}
+
+/* One output channel's values at columns ox0 <= ox < ox1 of output row oy,
+ * window by window. Padding stands for the input zero point: the bias
+ * assumes a whole window, so a clipped one adds zero point x the weights
+ * it misses. */
+static void edge_outputs(const eml_cnn_conv *l, const int8_t *in_channel, const int8_t *w, const window_shape *whole,
+    int32_t all_weights, int32_t bias, const rescale *r, int8_t *out, uint32_t oy, uint32_t ox0, uint32_t ox1) {
+    const eml_cnn_head *h = &l->head;
+    const uint32_t in_c = h->in_dims[3], out_c = h->out_dims[3];
+    for (uint32_t ox = ox0; ox < ox1; ox++) {
+        eml_cnn_window win;
+        eml_cnn_window_at(l, oy, ox, &win);
+        const int padded = win.clipped && h->in_zero != 0;
+        int32_t inside = 0, sum = 0;
+        if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
+            sum = window_sum(l, &win, in_channel + win.first * in_c, w, whole, padded ? &inside : 0);
+        }
+        if (padded) {
+            sum += h->in_zero * (all_weights - inside);
+        }
+        out[(oy * h->out_dims[2] + ox) * out_c] = requantize((int64_t)sum + bias, r);
+    }
 }
 
 /* Convolution, one output channel at a time (one rescale and one weight
- * reordering each), into the arena's weights area. Padding stands for the
- * input zero point: the bias assumes a full window, so a clipped one adds
- * zero point x the weights it misses. */
+ * reordering each, into the arena's weights area), row by row: the
+ * windows wholly on the input in one go, those at its edges one by one. */
 static void conv(const eml_cnn_conv *l, const int8_t *in, int8_t *out, int8_t *scratch) {
     const eml_cnn_head *h = &l->head;
     const uint8_t *base = (const uint8_t *)l;
     const int8_t *weights = (const int8_t *)(base + l->weights_offset);
     const int32_t *bias = (const int32_t *)(base + l->bias_offset);
     const float *scales = (const float *)(base + l->scales_offset);
-    const uint32_t in_c = h->in_dims[3];
+    const uint32_t in_h = h->in_dims[1], in_w = h->in_dims[2], in_c = h->in_dims[3];
     const uint32_t out_h = h->out_dims[1], out_w = h->out_dims[2], out_c = h->out_dims[3];
+    const uint32_t kh = l->kernel_h, kw = l->kernel_w, sh = l->stride_h, sw = l->stride_w;
+    const uint32_t top = l->pad[0], left = l->pad[2];
     const uint32_t dmul = l->depth_multiplier;
     const uint32_t channels = dmul ? 1u : in_c;
-    const uint32_t kernel = (uint32_t)l->kernel_w * l->kernel_h;
+    const window_shape whole = { kh, kw * channels, channels == in_c ? 1u : in_c, in_w * in_c, kw * channels };
+    /* Columns whose windows lie wholly on the input: x0 = ox sw - left in
+     * [0, in_w - kw]. */
+    const uint32_t first = (left + sw - 1) / sw;
+    uint32_t end = in_w + left >= kw ? (in_w + left - kw) / sw + 1 : 0;
+    end = end > out_w ? out_w : end < first ? first : end;
     for (uint32_t oc = 0; oc < out_c; oc++) {
         rescale r;
         rescale_init(&r, eml_cnn_div(scales[oc] * h->in_scale, h->out_scale), h, l->activation);
-        const int32_t all_weights = reorder(scratch, weights + oc * channels * kernel, channels, kernel);
+        const int32_t all_weights = reorder(scratch, weights + oc * channels * kw * kh, channels, kw * kh);
         const int8_t *in_channel = in + (dmul ? oc / dmul : 0u);
-        int8_t *o = out + oc;
         for (uint32_t oy = 0; oy < out_h; oy++) {
-            for (uint32_t ox = 0; ox < out_w; ox++) {
-                eml_cnn_window win;
-                eml_cnn_window_at(l, oy, ox, &win);
-                const int padded = win.clipped && h->in_zero != 0;
-                int32_t inside = 0, sum = 0;
-                if (win.ky1 > win.ky0 && win.kx1 > win.kx0) {
-                    sum = window_sum(l, &win, in_channel + win.first * in_c, scratch, channels,
-                        padded ? &inside : 0);
-                }
-                if (padded) {
-                    sum += h->in_zero * (all_weights - inside);
-                }
-                *o = requantize((int64_t)sum + bias[oc], &r);
-                o += out_c;
+            const int32_t y0 = (int32_t)(oy * sh) - (int32_t)top;
+            if (y0 < 0 || (uint32_t)y0 + kh > in_h || first >= end) {
+                edge_outputs(l, in_channel, scratch, &whole, all_weights, bias[oc], &r, out + oc, oy, 0, out_w);
+                continue;
             }
+            edge_outputs(l, in_channel, scratch, &whole, all_weights, bias[oc], &r, out + oc, oy, 0, first);
+            whole_windows(in_channel + ((uint32_t)y0 * in_w + first * sw - left) * in_c, sw * in_c, scratch, &whole,
+                bias[oc], &r, out + (oy * out_w + first) * out_c + oc, out_c, end - first);
+            edge_outputs(l, in_channel, scratch, &whole, all_weights, bias[oc], &r, out + oc, oy, end, out_w);
         }
     }
 }
