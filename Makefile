@@ -13,7 +13,7 @@
 # instead of the one `make setup` fetches into deps/.
 
 TOP := $(CURDIR)
-MODULES := emlearn_iir emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
+MODULES := emlearn_iir emlearn_iir_q15 emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
 ARCH ?= x64
 ARCHS_TESTED := x64 armv6m armv7m armv7emsp rv32imc
 ARCHS_ALL := $(ARCHS_TESTED)

@@ -1,0 +1,132 @@
+/* 16-bit fixed-point biquad cascade, direct form I (see eml_iir_q15.h).
+ *
+ * The filter runs one section over the whole block, then the next one over
+ * its output, in place: a section's five coefficients and four state values
+ * then stay in registers for the whole block.
+ *
+ * The sum of five int16 x int16 products needs 34 bits in the worst case,
+ * but only when the coefficients' magnitudes add up to 65536 or more: the
+ * inputs and outputs are int16, so |sum| <= 32768 * sum |c|. Most sections
+ * (every one of emlearn-micropython's, whose values stay under 2^13) are
+ * far below that and are summed in 32 bits, exactly; the others in 64 bits.
+ * Both give the same results; the 32-bit sums save the carries on 32-bit
+ * chips (and the library calls of 64-bit multiplies on Cortex-M0).
+ *
+ * `>>` of a negative int32/int64 is arithmetic (floor) with GCC and Clang,
+ * the compilers this project supports; C99 leaves it to the implementation.
+ */
+#include "eml_iir_q15.h"
+
+#include <string.h>
+
+/* Padding slot of a section in f->coefficients: 1 if its sums need 64 bits. */
+#define PAD 1
+#define NARROW_LIMIT 65536
+
+eml_status eml_iir_q15_check(const int16_t *coefficients, size_t n_values, int32_t post_shift) {
+    if (n_values == 0 || n_values % EML_IIR_Q15_VALUES != 0
+        || n_values / EML_IIR_Q15_VALUES > EML_IIR_Q15_MAX_SECTIONS) {
+        return EML_ERR_SIZE;
+    }
+    if (post_shift < 0 || post_shift > EML_IIR_Q15_MAX_POST_SHIFT) {
+        return EML_ERR_VALUE;
+    }
+    for (size_t i = PAD; i < n_values; i += EML_IIR_Q15_VALUES) {
+        if (coefficients[i] != 0) {
+            return EML_ERR_VALUE;
+        }
+    }
+    return EML_OK;
+}
+
+static int16_t needs_wide_sums(const int16_t *section) {
+    int32_t total = 0;
+    for (int k = 0; k < EML_IIR_Q15_VALUES; k++) {
+        total += section[k] < 0 ? -(int32_t)section[k] : section[k];
+    }
+    return total >= NARROW_LIMIT;
+}
+
+eml_status eml_iir_q15_init(eml_iir_q15 *f, const int16_t *coefficients, size_t n_values,
+    int32_t post_shift, int16_t *copy, int16_t *state) {
+    const eml_status status = eml_iir_q15_check(coefficients, n_values, post_shift);
+    if (status != EML_OK) {
+        return status;
+    }
+    f->n_sections = (uint16_t)(n_values / EML_IIR_Q15_VALUES);
+    f->shift = (uint8_t)(15 - post_shift);
+    f->coefficients = copy;
+    f->state = state;
+    memcpy(copy, coefficients, n_values * sizeof(int16_t));
+    for (size_t i = 0; i < n_values; i += EML_IIR_Q15_VALUES) {
+        copy[i + PAD] = needs_wide_sums(copy + i);
+    }
+    eml_iir_q15_reset(f);
+    return EML_OK;
+}
+
+void eml_iir_q15_reset(eml_iir_q15 *f) {
+    memset(f->state, 0, (size_t)f->n_sections * EML_IIR_Q15_STATES * sizeof(int16_t));
+}
+
+static inline int32_t saturate_int16(int32_t v) {
+    return v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v;
+}
+
+/* One section over n samples, sums in 32 bits. */
+static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
+    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3];
+    for (size_t i = 0; i < n; i++) {
+        const int32_t x = values[i];
+        const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2;
+        const int32_t y = saturate_int16(acc >> shift);
+        values[i] = (int16_t)y;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+    }
+    s[0] = (int16_t)x1;
+    s[1] = (int16_t)x2;
+    s[2] = (int16_t)y1;
+    s[3] = (int16_t)y2;
+}
+
+/* The same with 64-bit sums. Each product fits 32 bits (|p| <= 2^30). */
+static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
+    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3];
+    for (size_t i = 0; i < n; i++) {
+        const int32_t x = values[i];
+        const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2;
+        /* |acc| < 5 * 2^30 and shift >= 3: the shifted sum fits 32 bits */
+        const int32_t y = saturate_int16((int32_t)(acc >> shift));
+        values[i] = (int16_t)y;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+    }
+    s[0] = (int16_t)x1;
+    s[1] = (int16_t)x2;
+    s[2] = (int16_t)y1;
+    s[3] = (int16_t)y2;
+}
+
+void eml_iir_q15_run(eml_iir_q15 *f, int16_t *values, size_t n) {
+    if (n == 0) {
+        return;
+    }
+    const int16_t *c = f->coefficients;
+    int16_t *s = f->state;
+    for (uint32_t k = 0; k < f->n_sections; k++) {
+        if (c[PAD]) {
+            run_wide(c, s, values, n, f->shift);
+        } else {
+            run_narrow(c, s, values, n, f->shift);
+        }
+        c += EML_IIR_Q15_VALUES;
+        s += EML_IIR_Q15_STATES;
+    }
+}
