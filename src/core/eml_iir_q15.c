@@ -69,8 +69,17 @@ void eml_iir_q15_reset(eml_iir_q15 *f) {
     memset(f->state, 0, (size_t)f->n_sections * EML_IIR_Q15_STATES * sizeof(int16_t));
 }
 
+/* One SSAT instruction where the core has it (Cortex-M3 and up): GCC does
+ * not turn the comparisons into it, and they cost 8 instructions and a
+ * register for the constant in the sample loop. */
 static inline int32_t saturate_int16(int32_t v) {
+#if defined(__ARM_FEATURE_SAT) && defined(__GNUC__)
+    int32_t r;
+    __asm__ ("ssat %0, #16, %1" : "=r" (r) : "r" (v));
+    return r;
+#else
     return v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v;
+#endif
 }
 
 /* One section over n samples, sums in 32 bits. */
