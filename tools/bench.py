@@ -73,6 +73,15 @@ def report_iir(target, r):
         print("                %s" % REFERENCE["emlearn_iir"][target])
 
 
+def report_iir_q15(target, r):
+    fig = "%.3g us" if target == "x64" else "%.1f instructions"
+    print("  emlearn_iir_q15 %s, 3 sections, per sample: %s; pure MicroPython %s (%.0fx faster; outputs %s); "
+          "emlearn_iir (float) on the same int16 samples %s (%.2fx the time)"
+          % (target, fig % float(r["module_per_sample"]), fig % float(r["python_per_sample"]),
+             float(r["speedup"]), "identical" if r["agree"] == "yes" else "DIFFERENT",
+             fig % float(r["float_module_per_sample"]), float(r["float_ratio"])))
+
+
 def report_fft(target, r):
     n = int(r["n"])
     fig = "%.3g us" if target == "x64" else "%.0f instructions"
@@ -234,10 +243,10 @@ def sizes():
 
 
 def main():
-    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_iir_q15", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
                                "emlearn_neighbors", "emlearn_linreg", "emlearn_cnn"]
     modules = list(dict.fromkeys(BENCH_ALIASES.get(m, m) for m in modules))
-    reports = {"emlearn_iir": report_iir, "emlearn_trees": report_trees,
+    reports = {"emlearn_iir": report_iir, "emlearn_iir_q15": report_iir_q15, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
                "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg,
                "emlearn_cnn": report_cnn}
