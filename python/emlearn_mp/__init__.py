@@ -12,6 +12,8 @@ Submodules (import them directly; this package imports nothing eagerly so that
 - :mod:`emlearn_mp.neighbors`: int16 standard scaling and the training data of a
   fitted KNeighborsClassifier, for ``emlearn_neighbors``.
 - :mod:`emlearn_mp.linreg`: ElasticNet models and settings for ``emlearn_linreg``.
+- :mod:`emlearn_mp.iir_q15`: scipy's sos as ``emlearn_iir_q15`` coefficients, and the
+  module's fixed-point arithmetic in Python.
 - :mod:`emlearn_mp.tmdl`: TinyMaix CNN files (``emlearn_cnn_int8``/``_fp32``):
   description and numpy reference of the modules' arithmetic.
 - :mod:`emlearn_mp.tflite`: numpy evaluation of TensorFlow Lite models.
