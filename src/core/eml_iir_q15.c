@@ -82,6 +82,43 @@ static inline int32_t saturate_int16(int32_t v) {
 #endif
 }
 
+#if defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__)
+#include <arm_acle.h>
+
+/* Two int16 in a word, `low` in the bottom half. */
+static inline int16x2_t pair(int32_t low, int32_t high) {
+    return (int16x2_t)(((uint32_t)high << 16) | (uint16_t)low);
+}
+
+/* The bottom halves of `low` and of `word`, the latter moved to the top: one
+ * PKHBT instruction (GCC makes two of the C form). */
+static inline int16x2_t push(int32_t low, int16x2_t word) {
+    int16x2_t r;
+    __asm__ ("pkhbt %0, %1, %2, lsl #16" : "=r" (r) : "r" (low), "r" (word));
+    return r;
+}
+
+/* One section over n samples, sums in 32 bits, on Cortex-M4-class cores:
+ * x[n-1], x[n-2] and y[n-1], y[n-2] each travel as one word, so two SMLAD
+ * instructions make four of the five products. */
+static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    const int32_t b0 = c[0];
+    const int16x2_t b12 = pair(c[2], c[3]), a12 = pair(c[4], c[5]);
+    int16x2_t x12 = pair(s[0], s[1]), y12 = pair(s[2], s[3]);
+    for (size_t i = 0; i < n; i++) {
+        const int32_t x = values[i];
+        const int32_t acc = __smlad(a12, y12, __smlad(b12, x12, b0 * x));
+        const int32_t y = saturate_int16(acc >> shift);
+        values[i] = (int16_t)y;
+        x12 = push(x, x12);     /* the old x[n-1] moves to the top */
+        y12 = push(y, y12);
+    }
+    s[0] = (int16_t)x12;
+    s[1] = (int16_t)((int32_t)x12 >> 16);
+    s[2] = (int16_t)y12;
+    s[3] = (int16_t)((int32_t)y12 >> 16);
+}
+#else
 /* One section over n samples, sums in 32 bits. */
 static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
     const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
@@ -101,6 +138,7 @@ static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, 
     s[2] = (int16_t)y1;
     s[3] = (int16_t)y2;
 }
+#endif
 
 /* The same with 64-bit sums. Each product fits 32 bits (|p| <= 2^30). */
 static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
