@@ -76,10 +76,11 @@ def report_iir(target, r):
 def report_iir_q15(target, r):
     fig = "%.3g us" if target == "x64" else "%.1f instructions"
     print("  emlearn_iir_q15 %s, 3 sections, per sample: %s; pure MicroPython %s (%.0fx faster; outputs %s); "
-          "emlearn_iir (float) on the same int16 samples %s (%.2fx the time)"
+          "emlearn_iir (float) on the same int16 samples %s (%.2fx the time); with error feedback %s"
           % (target, fig % float(r["module_per_sample"]), fig % float(r["python_per_sample"]),
              float(r["speedup"]), "identical" if r["agree"] == "yes" else "DIFFERENT",
-             fig % float(r["float_module_per_sample"]), float(r["float_ratio"])))
+             fig % float(r["float_module_per_sample"]), float(r["float_ratio"]),
+             fig % float(r["feedback_per_sample"])))
 
 
 def report_fft(target, r):

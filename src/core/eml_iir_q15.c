@@ -12,6 +12,9 @@
  * Both give the same results; the 32-bit sums save the carries on 32-bit
  * chips (and the library calls of 64-bit multiplies on Cortex-M0).
  *
+ * With error feedback the sums also take the previous remainder, under 2^15:
+ * still exact in 32 bits, as 65535 * 32768 + 32767 = 2^31 - 1.
+ *
  * `>>` of a negative int32/int64 is arithmetic (floor) with GCC and Clang,
  * the compilers this project supports; C99 leaves it to the implementation.
  */
@@ -22,6 +25,7 @@
 /* Padding slot of a section in f->coefficients: 1 if its sums need 64 bits. */
 #define PAD 1
 #define NARROW_LIMIT 65536
+#define REMAINDER 4     /* the state's slot for the error feedback */
 
 eml_status eml_iir_q15_check(const int16_t *coefficients, size_t n_values, int32_t post_shift) {
     if (n_values == 0 || n_values % EML_IIR_Q15_VALUES != 0
@@ -48,13 +52,14 @@ static int16_t needs_wide_sums(const int16_t *section) {
 }
 
 eml_status eml_iir_q15_init(eml_iir_q15 *f, const int16_t *coefficients, size_t n_values,
-    int32_t post_shift, int16_t *copy, int16_t *state) {
+    int32_t post_shift, int error_feedback, int16_t *copy, int16_t *state) {
     const eml_status status = eml_iir_q15_check(coefficients, n_values, post_shift);
     if (status != EML_OK) {
         return status;
     }
     f->n_sections = (uint16_t)(n_values / EML_IIR_Q15_VALUES);
     f->shift = (uint8_t)(15 - post_shift);
+    f->error_feedback = error_feedback != 0;
     f->coefficients = copy;
     f->state = state;
     memcpy(copy, coefficients, n_values * sizeof(int16_t));
@@ -82,6 +87,12 @@ static inline int32_t saturate_int16(int32_t v) {
 #endif
 }
 
+/* The sample loops below are written once, with `feedback` a constant
+ * that the callers at the end fix: each becomes two loops without a test
+ * per sample. With feedback, the sum also takes the remainder the previous
+ * floor dropped, 0 <= r < 2^shift <= 2^15, and keeps the new one. */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
 #if defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__)
 #include <arm_acle.h>
 
@@ -101,13 +112,18 @@ static inline int16x2_t push(int32_t low, int16x2_t word) {
 /* One section over n samples, sums in 32 bits, on Cortex-M4-class cores:
  * x[n-1], x[n-2] and y[n-1], y[n-2] each travel as one word, so two SMLAD
  * instructions make four of the five products. */
-static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
-    const int32_t b0 = c[0];
+ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int feedback) {
+    const int32_t b0 = c[0], mask = (int32_t)((1u << shift) - 1);
     const int16x2_t b12 = pair(c[2], c[3]), a12 = pair(c[4], c[5]);
     int16x2_t x12 = pair(s[0], s[1]), y12 = pair(s[2], s[3]);
+    int32_t r = s[REMAINDER];
     for (size_t i = 0; i < n; i++) {
         const int32_t x = values[i];
-        const int32_t acc = __smlad(a12, y12, __smlad(b12, x12, b0 * x));
+        const int32_t acc = __smlad(a12, y12, __smlad(b12, x12, b0 * x + (feedback ? r : 0)));
+        if (feedback) {
+            r = acc & mask;
+        }
         const int32_t y = saturate_int16(acc >> shift);
         values[i] = (int16_t)y;
         x12 = push(x, x12);     /* the old x[n-1] moves to the top */
@@ -117,15 +133,21 @@ static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, 
     s[1] = (int16_t)((int32_t)x12 >> 16);
     s[2] = (int16_t)y12;
     s[3] = (int16_t)((int32_t)y12 >> 16);
+    s[REMAINDER] = (int16_t)r;
 }
 #else
 /* One section over n samples, sums in 32 bits. */
-static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int feedback) {
     const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
-    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3];
+    const int32_t mask = (int32_t)((1u << shift) - 1);
+    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
     for (size_t i = 0; i < n; i++) {
         const int32_t x = values[i];
-        const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2;
+        const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
+        if (feedback) {
+            r = acc & mask;
+        }
         const int32_t y = saturate_int16(acc >> shift);
         values[i] = (int16_t)y;
         x2 = x1;
@@ -137,17 +159,23 @@ static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, 
     s[1] = (int16_t)x2;
     s[2] = (int16_t)y1;
     s[3] = (int16_t)y2;
+    s[REMAINDER] = (int16_t)r;
 }
 #endif
 
 /* The same with 64-bit sums. Each product fits 32 bits (|p| <= 2^30). */
-static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+ALWAYS_INLINE void wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int feedback) {
     const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
-    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3];
+    const int32_t mask = (int32_t)((1u << shift) - 1);
+    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
     for (size_t i = 0; i < n; i++) {
         const int32_t x = values[i];
-        const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2;
-        /* |acc| < 5 * 2^30 and shift >= 3: the shifted sum fits 32 bits */
+        const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
+        if (feedback) {
+            r = (int32_t)(acc & mask);
+        }
+        /* |acc| < 5 * 2^30 + 2^15 and shift >= 3: the shifted sum fits 32 bits */
         const int32_t y = saturate_int16((int32_t)(acc >> shift));
         values[i] = (int16_t)y;
         x2 = x1;
@@ -159,6 +187,25 @@ static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, in
     s[1] = (int16_t)x2;
     s[2] = (int16_t)y1;
     s[3] = (int16_t)y2;
+    s[REMAINDER] = (int16_t)r;
+}
+
+typedef void section_loop(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift);
+
+static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    narrow(c, s, values, n, shift, 0);
+}
+
+static void run_narrow_feedback(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    narrow(c, s, values, n, shift, 1);
+}
+
+static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    wide(c, s, values, n, shift, 0);
+}
+
+static void run_wide_feedback(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
+    wide(c, s, values, n, shift, 1);
 }
 
 void eml_iir_q15_run(eml_iir_q15 *f, int16_t *values, size_t n) {
@@ -168,11 +215,9 @@ void eml_iir_q15_run(eml_iir_q15 *f, int16_t *values, size_t n) {
     const int16_t *c = f->coefficients;
     int16_t *s = f->state;
     for (uint32_t k = 0; k < f->n_sections; k++) {
-        if (c[PAD]) {
-            run_wide(c, s, values, n, f->shift);
-        } else {
-            run_narrow(c, s, values, n, f->shift);
-        }
+        section_loop *run = c[PAD] ? (f->error_feedback ? run_wide_feedback : run_wide)
+            : (f->error_feedback ? run_narrow_feedback : run_narrow);
+        run(c, s, values, n, f->shift);
         c += EML_IIR_Q15_VALUES;
         s += EML_IIR_Q15_STATES;
     }

@@ -24,6 +24,15 @@
  * For the same coefficients, post_shift and input, the outputs are
  * bit-identical to CMSIS-DSP's (its Cortex-M0/M3 and Cortex-M4 code;
  * the Helium version of Cortex-M55 rounds instead of truncating).
+ *
+ * Beyond CMSIS-DSP, error feedback (an option at init): each section adds
+ * the remainder its last floor dropped, acc mod 2^(15 - post_shift), to its
+ * next sum. The rounding error then reaches the output through
+ * (1 - z^-1) / A(z) instead of 1 / A(z): nothing at DC. Without it, a
+ * section whose poles sit near z = 1 (a lowpass or highpass with a cutoff
+ * under about 1% of the sample rate) multiplies the floor's average error
+ * of -1/2 by its DC gain, hundreds of int16 steps. It costs a few
+ * instructions per sample and section.
  * All memory is caller-owned.
  */
 #ifndef EML_IIR_Q15_H
@@ -32,7 +41,7 @@
 #include "eml_common.h"
 
 #define EML_IIR_Q15_VALUES 6            /* int16 per section: b0, 0, b1, b2, a1, a2 */
-#define EML_IIR_Q15_STATES 4            /* int16 per section: x[n-1], x[n-2], y[n-1], y[n-2] */
+#define EML_IIR_Q15_STATES 5            /* int16 per section: x[n-1], x[n-2], y[n-1], y[n-2], remainder */
 #define EML_IIR_Q15_MAX_SECTIONS 65535
 /* Above 12, CMSIS-DSP's 32-bit result of the shift could wrap before it
  * saturates; up to 12 every sum fits, so results agree with it. */
@@ -41,6 +50,7 @@
 typedef struct {
     uint16_t n_sections;
     uint8_t shift;              /* 15 - post_shift */
+    uint8_t error_feedback;     /* 1: carry each floor's remainder into the next sum */
     int16_t *coefficients;      /* caller-owned copy, EML_IIR_Q15_VALUES per section (see init) */
     int16_t *state;             /* caller-owned, EML_IIR_Q15_STATES per section */
 } eml_iir_q15;
@@ -54,9 +64,10 @@ eml_status eml_iir_q15_check(const int16_t *coefficients, size_t n_values, int32
 /* Set up f: the coefficients are checked (as eml_iir_q15_check) and copied
  * into `copy` (6 values per section), whose padding slot then records
  * whether the section's sums need 64 bits; they need not outlive f. `state`
- * holds 4 values per section and is cleared. */
+ * holds 5 values per section and is cleared. error_feedback: 0 for
+ * CMSIS-DSP's arithmetic, 1 to carry the remainders (see above). */
 eml_status eml_iir_q15_init(eml_iir_q15 *f, const int16_t *coefficients, size_t n_values,
-    int32_t post_shift, int16_t *copy, int16_t *state);
+    int32_t post_shift, int error_feedback, int16_t *copy, int16_t *state);
 
 /* Clear the state, as if the input had been zero forever. */
 void eml_iir_q15_reset(eml_iir_q15 *f);

@@ -14,13 +14,18 @@ typedef struct {
     int16_t state[MAX_SECTIONS * EML_IIR_Q15_STATES];
 } filter;
 
+static eml_status setup_with(filter *f, const int16_t *c, size_t n_values, int32_t post_shift, int feedback) {
+    return eml_iir_q15_init(&f->f, c, n_values, post_shift, feedback, f->copy, f->state);
+}
+
 static eml_status setup(filter *f, const int16_t *c, size_t n_values, int32_t post_shift) {
-    return eml_iir_q15_init(&f->f, c, n_values, post_shift, f->copy, f->state);
+    return setup_with(f, c, n_values, post_shift, 0);
 }
 
 /* The definition, one sample at a time, with 64-bit sums and floor
- * division written out (no shifts of negative numbers). */
-static void definition(const int16_t *c, size_t n_sections, int32_t post_shift,
+ * division written out (no shifts of negative numbers); with feedback, each
+ * sum also takes the remainder of the section's previous division. */
+static void definition_with(const int16_t *c, size_t n_sections, int32_t post_shift, int feedback,
     int16_t *state, int16_t *values, size_t n) {
     const int64_t divisor = (int64_t)1 << (15 - post_shift);
     for (size_t i = 0; i < n; i++) {
@@ -29,11 +34,12 @@ static void definition(const int16_t *c, size_t n_sections, int32_t post_shift,
             const int16_t *s = c + k * EML_IIR_Q15_VALUES;
             int16_t *st = state + k * EML_IIR_Q15_STATES;
             const int64_t acc = s[0] * x + s[2] * (int64_t)st[0] + s[3] * (int64_t)st[1]
-                + s[4] * (int64_t)st[2] + s[5] * (int64_t)st[3];
+                + s[4] * (int64_t)st[2] + s[5] * (int64_t)st[3] + (feedback ? st[4] : 0);
             int64_t y = acc / divisor;
             if (y * divisor != acc && acc < 0) {
                 y -= 1;
             }
+            st[4] = (int16_t)(acc - y * divisor);
             y = y > 32767 ? 32767 : y < -32768 ? -32768 : y;
             st[1] = st[0];
             st[0] = (int16_t)x;
@@ -43,6 +49,11 @@ static void definition(const int16_t *c, size_t n_sections, int32_t post_shift,
         }
         values[i] = (int16_t)x;
     }
+}
+
+static void definition(const int16_t *c, size_t n_sections, int32_t post_shift,
+    int16_t *state, int16_t *values, size_t n) {
+    definition_with(c, n_sections, post_shift, 0, state, values, n);
 }
 
 static void test_checks(void) {
@@ -110,7 +121,7 @@ static void test_saturation(void) {
         filter f;
         CHECK(setup(&f, sections[k], 6, 2) == EML_OK, "resonant");
         CHECK(f.copy[1] == (k == 0), "sum width chosen from the coefficients");
-        int16_t x[40], ref[40], st[4] = { 0 };
+        int16_t x[40], ref[40], st[EML_IIR_Q15_STATES] = { 0 };
         for (int i = 0; i < 40; i++) {
             x[i] = ref[i] = i < 20 ? 32767 : -32768;
         }
@@ -135,8 +146,9 @@ static void test_random_against_definition(void) {
         for (size_t i = 0; i < n_sections * EML_IIR_Q15_VALUES; i++) {
             c[i] = i % EML_IIR_Q15_VALUES == 1 ? 0 : (int16_t)((int)(check_rand(&seed) % (2u * range)) - range);
         }
+        const int feedback = round % 3 == 0;
         filter f;
-        CHECK(setup(&f, c, n_sections * EML_IIR_Q15_VALUES, post_shift) == EML_OK, "random setup");
+        CHECK(setup_with(&f, c, n_sections * EML_IIR_Q15_VALUES, post_shift, feedback) == EML_OK, "random setup");
         for (size_t k = 0; k < n_sections; k++) {
             wide += f.copy[k * EML_IIR_Q15_VALUES + 1];
             narrow += !f.copy[k * EML_IIR_Q15_VALUES + 1];
@@ -146,7 +158,7 @@ static void test_random_against_definition(void) {
         for (int i = 0; i < 200; i++) {
             x[i] = ref[i] = (int16_t)((int)(check_rand(&seed) % (2u * amplitude)) - amplitude);
         }
-        definition(c, n_sections, post_shift, st, ref, 200);
+        definition_with(c, n_sections, post_shift, feedback, st, ref, 200);
         for (size_t pos = 0; pos < 200;) {
             size_t chunk = check_rand(&seed) % 40;
             chunk = chunk > 200 - pos ? 200 - pos : chunk;
@@ -157,6 +169,27 @@ static void test_random_against_definition(void) {
     }
     CHECK(mismatches == 0, "random filters match the definition");
     CHECK(wide > 50 && narrow > 50, "both sum widths exercised");
+}
+
+/* y = x / 64 + 63/64 y[n-1] (post_shift 0), constant input 1000: the
+ * floors settle CMSIS-DSP's arithmetic where the dropped part no longer
+ * lifts y, at 937; with error feedback the output reaches 1000. */
+static void test_error_feedback_removes_bias(void) {
+    const int16_t lowpass[6] = { 512, 0, 0, 0, 32256, 0 };
+    for (int feedback = 0; feedback < 2; feedback++) {
+        filter f;
+        CHECK(setup_with(&f, lowpass, 6, 0, feedback) == EML_OK, "lowpass");
+        int16_t x[100];
+        for (int round = 0; round < 20; round++) {
+            for (int i = 0; i < 100; i++) {
+                x[i] = 1000;
+            }
+            eml_iir_q15_run(&f.f, x, 100);
+        }
+        CHECK(x[99] == (feedback ? 1000 : 937), "settled value");
+        eml_iir_q15_reset(&f.f);
+        CHECK(f.state[4] == 0, "reset clears the remainder");
+    }
 }
 
 static void test_empty_call(void) {
@@ -175,6 +208,7 @@ int main(void) {
     test_hand_computed();
     test_saturation();
     test_random_against_definition();
+    test_error_feedback_removes_bias();
     test_empty_call();
     return check_summary();
 }
