@@ -9,6 +9,9 @@ a values have the opposite sign to scipy's. For each sample::
     acc  = b0 x[n] + b1 x[n-1] + b2 x[n-2] + a1 y[n-1] + a2 y[n-2]     (exact)
     y[n] = clip(floor(acc / 2**(15 - post_shift)), -32768, 32767)
 
+With ``error_feedback=True`` (the module's option), acc also takes the remainder
+of the section's previous division, acc[n-1] mod 2**(15 - post_shift).
+
 Typical use, on the host::
 
     from scipy import signal
@@ -134,45 +137,51 @@ def _check(coefficients: Sequence[int], post_shift: int) -> np.ndarray:
 
 
 def sosfilt_q15(coefficients: Sequence[int], x: Sequence[int], post_shift: int = DEFAULT_POST_SHIFT,
-                state: Optional[np.ndarray] = None) -> np.ndarray:
-    """What emlearn_iir_q15 outputs for the int16 samples x, bit for bit.
+                state: Optional[np.ndarray] = None, error_feedback: bool = False) -> np.ndarray:
+    """What emlearn_iir_q15 outputs for the int16 samples x, bit for bit
+    (for a filter made with the same error_feedback).
 
-    state, if given, is an int64 array of shape (sections, 4) holding
-    x[n-1], x[n-2], y[n-1], y[n-2] per section (zeros for a new filter); it
-    is updated, so successive calls continue the signal as the module does.
+    state, if given, is an int64 array of shape (sections, 5) holding
+    x[n-1], x[n-2], y[n-1], y[n-2] and the last remainder per section (zeros
+    for a new filter); it is updated, so successive calls continue the
+    signal as the module does.
     """
     c = _check(coefficients, post_shift)
-    st = np.zeros((len(c), 4), dtype=np.int64) if state is None else state
+    st = np.zeros((len(c), 5), dtype=np.int64) if state is None else state
     shift = 15 - post_shift
     y = [int(v) for v in np.asarray(x, dtype=np.int64)]
     if any(v < -32768 or v > 32767 for v in y):
         raise ValueError("samples must be int16")
     for k, (b0, _, b1, b2, a1, a2) in enumerate(c.tolist()):
-        x1, x2, y1, y2 = (int(v) for v in st[k])
+        x1, x2, y1, y2, r = (int(v) for v in st[k])
         for i, xn in enumerate(y):
-            out = (b0 * xn + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2) >> shift   # floor
+            acc = b0 * xn + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (r if error_feedback else 0)
+            out = acc >> shift      # floor
+            r = acc - (out << shift)
             out = -32768 if out < -32768 else 32767 if out > 32767 else out
             x2, x1, y2, y1 = x1, xn, y1, out
             y[i] = out
-        st[k] = (x1, x2, y1, y2)
+        st[k] = (x1, x2, y1, y2, r)
     return np.array(y, dtype=np.int16)
 
 
-def error_bound(coefficients: Sequence[int], post_shift: int, n: int) -> float:
+def error_bound(coefficients: Sequence[int], post_shift: int, n: int, error_feedback: bool = False) -> float:
     """A bound on |sosfilt_q15(x) - scipy.signal.sosfilt(q15_to_sos(...), x)|
     over the first n samples of any input that never saturates.
 
-    Each section's output is the exact value floored: an error in (-1, 0]
-    that goes through the section's own feedback and the sections after it.
-    The bound adds, over the sections, the L1 norm of that path's impulse
-    response (its first n samples).
+    Each section's output is the exact value floored: an error e in (-1, 0]
+    that goes through the section's own feedback and the sections after it
+    (with error feedback, e[n] - e[n-1] instead of e[n]). The bound adds, over
+    the sections, the L1 norm of that path's impulse response (its first n
+    samples).
     """
     sos = q15_to_sos(coefficients, post_shift)
     bound = 0.0
     impulse = np.zeros(n)
     impulse[0] = 1.0
     for k in range(len(sos)):
-        feedback_only = np.array([[1.0, 0.0, 0.0, 1.0, sos[k, 4], sos[k, 5]]])
+        zero = -1.0 if error_feedback else 0.0
+        feedback_only = np.array([[1.0, zero, 0.0, 1.0, sos[k, 4], sos[k, 5]]])
         path = np.concatenate([feedback_only, sos[k + 1:]])
         bound += float(np.sum(np.abs(signal.sosfilt(path, impulse))))
     return bound
@@ -201,15 +210,20 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     p.add_argument("--rp", type=float, default=1.0, help="passband ripple, dB (cheby1, ellip)")
     p.add_argument("--rs", type=float, default=40.0, help="stopband attenuation, dB (cheby2, ellip)")
     p.add_argument("--post-shift", type=int, default=None, help="default: the smallest that fits")
+    p.add_argument("--error-feedback", action="store_true",
+                   help="carry each rounding remainder into the next sum (module option; for cutoffs near 0 Hz)")
     a = p.parse_args(argv)
     sos = _design(a.family, a.order, a.cutoff, a.btype, a.fs, a.rp, a.rs)
     coefficients, post_shift = sos_to_q15(sos, a.post_shift)
-    print("# %s order %d %s %s at fs %g: %d sections, post_shift %d; output within %.1f of the"
-          % (a.family, a.order, a.btype, " ".join("%g" % c for c in a.cutoff), a.fs, len(sos), post_shift,
-             error_bound(coefficients, post_shift, 10000)))
-    print("# exact filter of these coefficients while nothing saturates")
+    bound = error_bound(coefficients, post_shift, 10000, a.error_feedback)
+    other = error_bound(coefficients, post_shift, 10000, not a.error_feedback)
+    print("# %s order %d %s %s at fs %g: %d sections, post_shift %d"
+          % (a.family, a.order, a.btype, " ".join("%g" % c for c in a.cutoff), a.fs, len(sos), post_shift))
+    print("# outputs within %.1f of the exact filter of these coefficients, while nothing saturates"
+          " (%.1f %s error feedback)" % (bound, other, "without" if a.error_feedback else "with"))
     print("coefficients = array.array('h', %s)" % coefficients)
-    print("f = emlearn_iir_q15.new(coefficients, %d)" % post_shift)
+    print("f = emlearn_iir_q15.new(coefficients, %d%s)"
+          % (post_shift, ", error_feedback=True" if a.error_feedback else ""))
 
 
 if __name__ == "__main__":
