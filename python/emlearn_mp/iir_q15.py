@@ -219,8 +219,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     other = error_bound(coefficients, post_shift, 10000, not a.error_feedback)
     print("# %s order %d %s %s at fs %g: %d sections, post_shift %d"
           % (a.family, a.order, a.btype, " ".join("%g" % c for c in a.cutoff), a.fs, len(sos), post_shift))
-    print("# outputs within %.1f of the exact filter of these coefficients, while nothing saturates"
-          " (%.1f %s error feedback)" % (bound, other, "without" if a.error_feedback else "with"))
+    print("# error bound %.1f (%.1f %s error feedback): against the exact filter of these"
+          % (bound, other, "without" if a.error_feedback else "with"))
+    print("# coefficients, while nothing saturates")
     print("coefficients = array.array('h', %s)" % coefficients)
     print("f = emlearn_iir_q15.new(coefficients, %d%s)"
           % (post_shift, ", error_feedback=True" if a.error_feedback else ""))
