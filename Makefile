@@ -116,7 +116,7 @@ $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 # Some core tests also built as AArch64 code (see their rule below).
-AARCH64_TESTS := $(foreach t,trees iir arrayutils neighbors linreg,$(BUILD)/tests/aarch64/test_$(t))
+AARCH64_TESTS := $(foreach t,trees iir iir_q15 arrayutils neighbors linreg,$(BUILD)/tests/aarch64/test_$(t))
 TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -g -fno-sanitize-recover=all
 SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 
@@ -175,7 +175,7 @@ $(eval $(call core_test_variant,test_linreg_wide_m0,test_linreg,-DEML_LINREG_WID
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))
 $(eval $(call core_test_variant,test_trees_lite_full,test_trees_lite,,src/core/eml_trees.c))
 
-# The trees, IIR, array, neighbours and linreg tests once more as AArch64 code: 64-bit Linux
+# The trees, IIR (float and q15), array, neighbours and linreg tests once more as AArch64 code: 64-bit Linux
 # boards (Raspberry Pi and the like) compile the core's 64-bit host paths
 # (eml_trees.c: double-precision votes, two walks at a time), which only x86-64
 # would test otherwise. tools/check.py runs them under qemu-user; UBSan
