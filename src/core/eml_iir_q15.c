@@ -7,10 +7,10 @@
  * The sum of five int16 x int16 products needs 34 bits in the worst case,
  * but only when the coefficients' magnitudes add up to 65536 or more: the
  * inputs and outputs are int16, so |sum| <= 32768 * sum |c|. Most sections
- * (every one of emlearn-micropython's, whose values stay under 2^13) are
- * far below that and are summed in 32 bits, exactly; the others in 64 bits.
- * Both give the same results; the 32-bit sums save the carries on 32-bit
- * chips (and the library calls of 64-bit multiplies on Cortex-M0).
+ * are far below that (a stable section has |a1| < 2 and |a2| < 1, under
+ * 24576 at post_shift 2, which leaves 40960 for the b values) and are
+ * summed in 32 bits, exactly; the others in 64 bits. Both give the same
+ * results; the 32-bit sums save a 32-bit chip the carries of 64-bit adds.
  *
  * With error feedback the sums also take the previous remainder, under 2^15:
  * still exact in 32 bits, as 65535 * 32768 + 32767 = 2^31 - 1.
