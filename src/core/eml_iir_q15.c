@@ -87,11 +87,49 @@ static inline int32_t saturate_int16(int32_t v) {
 #endif
 }
 
-/* The sample loops below are written once, with `feedback` a constant
- * that the callers at the end fix: each becomes two loops without a test
- * per sample. With feedback, the sum also takes the remainder the previous
+/* The sample loops below are written once, with `wide` and `feedback`
+ * constants that the callers at the end fix: each becomes its own loop
+ * without a test per sample. With feedback, the sum also takes the remainder the previous
  * floor dropped, 0 <= r < 2^shift <= 2^15, and keeps the new one. */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* One section over n samples, sums in 64 bits if `wide`, else in 32. Each
+ * product fits 32 bits (|p| <= 2^30). */
+ALWAYS_INLINE void plain(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int wide, const int feedback) {
+    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
+    const int32_t mask = (int32_t)((1u << shift) - 1);
+    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
+    for (size_t i = 0; i < n; i++) {
+        const int32_t x = values[i];
+        int32_t y;
+        if (wide) {
+            const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
+            if (feedback) {
+                r = (int32_t)(acc & mask);
+            }
+            /* |acc| < 5 * 2^30 + 2^15 and shift >= 3: the shifted sum fits 32 bits */
+            y = (int32_t)(acc >> shift);
+        } else {
+            const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
+            if (feedback) {
+                r = acc & mask;
+            }
+            y = acc >> shift;
+        }
+        y = saturate_int16(y);
+        values[i] = (int16_t)y;
+        x2 = x1;
+        x1 = x;
+        y2 = y1;
+        y1 = y;
+    }
+    s[0] = (int16_t)x1;
+    s[1] = (int16_t)x2;
+    s[2] = (int16_t)y1;
+    s[3] = (int16_t)y2;
+    s[REMAINDER] = (int16_t)r;
+}
 
 #if defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__)
 #include <arm_acle.h>
@@ -109,9 +147,9 @@ static inline int16x2_t push(int32_t low, int16x2_t word) {
     return r;
 }
 
-/* One section over n samples, sums in 32 bits, on Cortex-M4-class cores:
- * x[n-1], x[n-2] and y[n-1], y[n-2] each travel as one word, so two SMLAD
- * instructions make four of the five products. */
+/* 32-bit sums on Cortex-M4-class cores: x[n-1], x[n-2] and y[n-1], y[n-2]
+ * each travel as one word, so two SMLAD instructions make four of the five
+ * products. */
 ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
     const int feedback) {
     const int32_t b0 = c[0], mask = (int32_t)((1u << shift) - 1);
@@ -136,59 +174,11 @@ ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t 
     s[REMAINDER] = (int16_t)r;
 }
 #else
-/* One section over n samples, sums in 32 bits. */
 ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
     const int feedback) {
-    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
-    const int32_t mask = (int32_t)((1u << shift) - 1);
-    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
-    for (size_t i = 0; i < n; i++) {
-        const int32_t x = values[i];
-        const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
-        if (feedback) {
-            r = acc & mask;
-        }
-        const int32_t y = saturate_int16(acc >> shift);
-        values[i] = (int16_t)y;
-        x2 = x1;
-        x1 = x;
-        y2 = y1;
-        y1 = y;
-    }
-    s[0] = (int16_t)x1;
-    s[1] = (int16_t)x2;
-    s[2] = (int16_t)y1;
-    s[3] = (int16_t)y2;
-    s[REMAINDER] = (int16_t)r;
+    plain(c, s, values, n, shift, 0, feedback);
 }
 #endif
-
-/* The same with 64-bit sums. Each product fits 32 bits (|p| <= 2^30). */
-ALWAYS_INLINE void wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
-    const int feedback) {
-    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
-    const int32_t mask = (int32_t)((1u << shift) - 1);
-    int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
-    for (size_t i = 0; i < n; i++) {
-        const int32_t x = values[i];
-        const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
-        if (feedback) {
-            r = (int32_t)(acc & mask);
-        }
-        /* |acc| < 5 * 2^30 + 2^15 and shift >= 3: the shifted sum fits 32 bits */
-        const int32_t y = saturate_int16((int32_t)(acc >> shift));
-        values[i] = (int16_t)y;
-        x2 = x1;
-        x1 = x;
-        y2 = y1;
-        y1 = y;
-    }
-    s[0] = (int16_t)x1;
-    s[1] = (int16_t)x2;
-    s[2] = (int16_t)y1;
-    s[3] = (int16_t)y2;
-    s[REMAINDER] = (int16_t)r;
-}
 
 typedef void section_loop(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift);
 
@@ -201,11 +191,11 @@ static void run_narrow_feedback(const int16_t *c, int16_t *s, int16_t *values, s
 }
 
 static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
-    wide(c, s, values, n, shift, 0);
+    plain(c, s, values, n, shift, 1, 0);
 }
 
 static void run_wide_feedback(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
-    wide(c, s, values, n, shift, 1);
+    plain(c, s, values, n, shift, 1, 1);
 }
 
 void eml_iir_q15_run(eml_iir_q15 *f, int16_t *values, size_t n) {
