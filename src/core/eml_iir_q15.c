@@ -1,8 +1,8 @@
 /* 16-bit fixed-point biquad cascade, direct form I (see eml_iir_q15.h).
  *
  * The filter runs one section over the whole block, then the next one over
- * its output, in place: a section's five coefficients and four state values
- * then stay in registers for the whole block.
+ * its output, in place: a section's coefficients and state then stay in
+ * registers for the whole block.
  *
  * The sum of five int16 x int16 products needs 34 bits in the worst case,
  * but only when the coefficients' magnitudes add up to 65536 or more: the
@@ -87,37 +87,67 @@ static inline int32_t saturate_int16(int32_t v) {
 #endif
 }
 
-/* The sample loops below are written once, with `wide` and `feedback`
- * constants that the callers at the end fix: each becomes its own loop
- * without a test per sample. With feedback, the sum also takes the remainder the previous
+/* The sample loops below are written once, with `feedback` a constant
+ * that the callers at the end fix: each becomes two loops without a test
+ * per sample. With feedback, the sum also takes the remainder the previous
  * floor dropped, 0 <= r < 2^shift <= 2^15, and keeps the new one. */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-/* One section over n samples, sums in 64 bits if `wide`, else in 32. Each
- * product fits 32 bits (|p| <= 2^30). */
-ALWAYS_INLINE void plain(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
-    const int wide, const int feedback) {
+/* One section over n samples, sums in 32 bits, in transposed form: the
+ * state is two partial sums,
+ *     s1 = b1 x[n-1] + b2 x[n-2] + a1 y[n-1] + a2 y[n-2]
+ *     s2 = b2 x[n-1] + a2 y[n-1]
+ * exact integers, so acc = b0 x[n] + s1 is direct form I's sum, bit for bit,
+ * in fewer registers and without moving four values along per sample. The
+ * partial sums are bounded by the whole one, so they fit 32 bits too. In
+ * the section's state they take the 4 slots of x[n-1] .. y[n-2] (zeros
+ * for both after a reset). */
+static inline int32_t get_sum(const int16_t *slots) {
+    return (int32_t)((uint32_t)(uint16_t)slots[0] | ((uint32_t)(uint16_t)slots[1] << 16));
+}
+
+static inline void set_sum(int16_t *slots, int32_t v) {
+    slots[0] = (int16_t)(uint16_t)((uint32_t)v & 0xffffu);
+    slots[1] = (int16_t)(uint16_t)((uint32_t)v >> 16);
+}
+
+ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int feedback) {
+    const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
+    const int32_t mask = (int32_t)((1u << shift) - 1);
+    int32_t s1 = get_sum(s), s2 = get_sum(s + 2), r = s[REMAINDER];
+    for (size_t i = 0; i < n; i++) {
+        const int32_t x = values[i];
+        const int32_t acc = b0 * x + s1 + (feedback ? r : 0);
+        if (feedback) {
+            r = acc & mask;
+        }
+        const int32_t y = saturate_int16(acc >> shift);
+        values[i] = (int16_t)y;
+        s1 = b1 * x + a1 * y + s2;
+        s2 = b2 * x + a2 * y;
+    }
+    set_sum(s, s1);
+    set_sum(s + 2, s2);
+    s[REMAINDER] = (int16_t)r;
+}
+
+/* One section over n samples, sums in 64 bits, in direct form I (the
+ * transposed form's partial sums could need 64 bits too, more than the
+ * state holds). Each product fits 32 bits (|p| <= 2^30). */
+ALWAYS_INLINE void wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
+    const int feedback) {
     const int32_t b0 = c[0], b1 = c[2], b2 = c[3], a1 = c[4], a2 = c[5];
     const int32_t mask = (int32_t)((1u << shift) - 1);
     int32_t x1 = s[0], x2 = s[1], y1 = s[2], y2 = s[3], r = s[REMAINDER];
     for (size_t i = 0; i < n; i++) {
         const int32_t x = values[i];
-        int32_t y;
-        if (wide) {
-            const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
-            if (feedback) {
-                r = (int32_t)(acc & mask);
-            }
-            /* |acc| < 5 * 2^30 + 2^15 and shift >= 3: the shifted sum fits 32 bits */
-            y = (int32_t)(acc >> shift);
-        } else {
-            const int32_t acc = b0 * x + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
-            if (feedback) {
-                r = acc & mask;
-            }
-            y = acc >> shift;
+        const int64_t acc = (int64_t)(b0 * x) + b1 * x1 + b2 * x2 + a1 * y1 + a2 * y2 + (feedback ? r : 0);
+        if (feedback) {
+            r = (int32_t)(acc & mask);
         }
-        y = saturate_int16(y);
+        /* |acc| < 5 * 2^30 + 2^15 and shift >= 3: the shifted sum fits 32 bits */
+        const int32_t y = saturate_int16((int32_t)(acc >> shift));
         values[i] = (int16_t)y;
         x2 = x1;
         x1 = x;
@@ -131,55 +161,6 @@ ALWAYS_INLINE void plain(const int16_t *c, int16_t *s, int16_t *values, size_t n
     s[REMAINDER] = (int16_t)r;
 }
 
-#if defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__)
-#include <arm_acle.h>
-
-/* Two int16 in a word, `low` in the bottom half. */
-static inline int16x2_t pair(int32_t low, int32_t high) {
-    return (int16x2_t)(((uint32_t)high << 16) | (uint16_t)low);
-}
-
-/* The bottom halves of `low` and of `word`, the latter moved to the top: one
- * PKHBT instruction (GCC makes two of the C form). */
-static inline int16x2_t push(int32_t low, int16x2_t word) {
-    int16x2_t r;
-    __asm__ ("pkhbt %0, %1, %2, lsl #16" : "=r" (r) : "r" (low), "r" (word));
-    return r;
-}
-
-/* 32-bit sums on Cortex-M4-class cores: x[n-1], x[n-2] and y[n-1], y[n-2]
- * each travel as one word, so two SMLAD instructions make four of the five
- * products. */
-ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
-    const int feedback) {
-    const int32_t b0 = c[0], mask = (int32_t)((1u << shift) - 1);
-    const int16x2_t b12 = pair(c[2], c[3]), a12 = pair(c[4], c[5]);
-    int16x2_t x12 = pair(s[0], s[1]), y12 = pair(s[2], s[3]);
-    int32_t r = s[REMAINDER];
-    for (size_t i = 0; i < n; i++) {
-        const int32_t x = values[i];
-        const int32_t acc = __smlad(a12, y12, __smlad(b12, x12, b0 * x + (feedback ? r : 0)));
-        if (feedback) {
-            r = acc & mask;
-        }
-        const int32_t y = saturate_int16(acc >> shift);
-        values[i] = (int16_t)y;
-        x12 = push(x, x12);     /* the old x[n-1] moves to the top */
-        y12 = push(y, y12);
-    }
-    s[0] = (int16_t)x12;
-    s[1] = (int16_t)((int32_t)x12 >> 16);
-    s[2] = (int16_t)y12;
-    s[3] = (int16_t)((int32_t)y12 >> 16);
-    s[REMAINDER] = (int16_t)r;
-}
-#else
-ALWAYS_INLINE void narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift,
-    const int feedback) {
-    plain(c, s, values, n, shift, 0, feedback);
-}
-#endif
-
 typedef void section_loop(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift);
 
 static void run_narrow(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
@@ -191,11 +172,11 @@ static void run_narrow_feedback(const int16_t *c, int16_t *s, int16_t *values, s
 }
 
 static void run_wide(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
-    plain(c, s, values, n, shift, 1, 0);
+    wide(c, s, values, n, shift, 0);
 }
 
 static void run_wide_feedback(const int16_t *c, int16_t *s, int16_t *values, size_t n, int shift) {
-    plain(c, s, values, n, shift, 1, 1);
+    wide(c, s, values, n, shift, 1);
 }
 
 void eml_iir_q15_run(eml_iir_q15 *f, int16_t *values, size_t n) {

@@ -17,8 +17,8 @@
  * covers values in [-4, 4). The second value is CMSIS-DSP's padding for
  * its paired multiplies and must be 0: a scipy-ordered section
  * (b0, b1, b2, a0, a1, a2) is then refused rather than misread.
- * Each section's output is the next one's input, and the state (two
- * inputs and two saturated outputs per section) carries over between
+ * Each section's output is the next one's input, and the state (what the
+ * section needs of its last two inputs and outputs) carries over between
  * calls, so a signal filtered in chunks gives the output of one call.
  *
  * For the same coefficients, post_shift and input, the outputs are
@@ -41,7 +41,7 @@
 #include "eml_common.h"
 
 #define EML_IIR_Q15_VALUES 6            /* int16 per section: b0, 0, b1, b2, a1, a2 */
-#define EML_IIR_Q15_STATES 5            /* int16 per section: x[n-1], x[n-2], y[n-1], y[n-2], remainder */
+#define EML_IIR_Q15_STATES 5            /* int16 per section: its history (see eml_iir_q15.c), remainder */
 #define EML_IIR_Q15_MAX_SECTIONS 65535
 /* Above 12, CMSIS-DSP's 32-bit result of the shift could wrap before it
  * saturates; up to 12 every sum fits, so results agree with it. */
