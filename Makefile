@@ -188,7 +188,7 @@ $(BUILD)/tests/aarch64/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC
 # check runs it briefly), seeded with valid models and the bad-model corpus.
 FUZZ_SECONDS ?= 300
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/core $< src/core/eml_$*.c $(wildcard src/core/eml_$*_*.c) -o $@
 

@@ -22,29 +22,13 @@
  * then, when its working memory is at most 1 MB and its arithmetic small,
  * run with pixel and with float inputs in buffers of exactly the sizes the
  * model gives (the arena too), so any access outside them is caught.
- * UBSan reports are fatal (see __ubsan_default_options). */
+ * UBSan reports are fatal (see fuzz_common.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eml_cnn.h"
-
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) {
-    return "halt_on_error=1:print_stacktrace=1";
-}
-
-static void check(int cond) {
-    if (!cond) {
-        abort();
-    }
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);    /* malloc: 16-byte aligned */
-    check(p != NULL);
-    return p;
-}
+#include "fuzz_common.h"
 
 #define MAX_ARENA (1u << 20)
 #define MAX_WORK (UINT64_C(1) << 22)     /* multiply-adds of one run */
@@ -197,19 +181,6 @@ static int try_model(const uint8_t *data, size_t size, const uint8_t *bytes, siz
 }
 
 /* ---------------------------------------------------------------- models by construction */
-
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static uint8_t take(reader *r) {
-    if (r->n == 0) {
-        return 0;
-    }
-    r->n--;
-    return *r->p++;
-}
 
 static void put(uint8_t *out, size_t *len, size_t cap, const void *src, size_t n) {
     check(*len + n <= cap);

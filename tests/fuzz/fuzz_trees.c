@@ -20,31 +20,13 @@
  * - as the description of a forest that is valid by construction (sometimes
  *   with one field corrupted), turned into such a program: raw bytes seldom
  *   make a model that finishes.
- * UBSan reports are fatal (see __ubsan_default_options). */
+ * UBSan reports are fatal (see fuzz_common.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eml_trees.h"
-
-/* The build does not stop on undefined behaviour by itself (no
- * -fno-sanitize-recover); any report is a finding, so make it fatal. */
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void) {
-    return "halt_on_error=1:print_stacktrace=1";
-}
-
-static void check(int cond) {
-    if (!cond) {
-        abort();
-    }
-}
-
-static void *xmalloc(size_t n) {
-    void *p = malloc(n ? n : 1);
-    check(p != NULL);
-    return p;
-}
+#include "fuzz_common.h"
 
 static uint32_t fbits(float f) {
     uint32_t u;
@@ -368,19 +350,6 @@ static void try_model(const uint8_t *data, size_t size) {
 }
 
 /* ---------------------------------------------------------------- builder */
-
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static uint8_t take(reader *r) {
-    if (r->n == 0) {
-        return 0;
-    }
-    r->n--;
-    return *r->p++;
-}
 
 static int32_t take_i16(reader *r) {
     const uint8_t lo = take(r);
