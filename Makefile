@@ -13,7 +13,7 @@
 # instead of the one `make setup` fetches into deps/.
 
 TOP := $(CURDIR)
-MODULES := emlearn_iir emlearn_iir_q15 emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
+MODULES := emlearn_iir emlearn_iir_q15 emlearn_kmeans emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
 ARCH ?= x64
 ARCHS_TESTED := x64 armv6m armv7m armv7emsp rv32imc
 ARCHS_ALL := $(ARCHS_TESTED)
@@ -116,7 +116,7 @@ $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 # Some core tests also built as AArch64 code (see their rule below).
-AARCH64_TESTS := $(foreach t,trees iir iir_q15 arrayutils neighbors linreg,$(BUILD)/tests/aarch64/test_$(t))
+AARCH64_TESTS := $(foreach t,trees iir iir_q15 kmeans arrayutils neighbors linreg,$(BUILD)/tests/aarch64/test_$(t))
 TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -g -fno-sanitize-recover=all
 SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 

@@ -22,8 +22,10 @@
  *     #define TREES_SLOTS(X) X(attr, trees_attr)
  *     EML_DEFINE_TYPE_SLOTS(trees_type, MP_QSTR_Model, TREES_LOCALS, TREES_SLOTS)
  *
- * and EML_DEFINE_CALL_TYPE defines a type whose objects are callable, with
- * just a call slot.
+ * EML_DEFINE_CALL_TYPE defines a type whose objects are callable, with
+ * just a call slot, and EML_DEFINE_ITER_TYPE an iterator type: its objects
+ * are their own iterator, and iternext_fn returns their next item or
+ * MP_OBJ_STOP_ITERATION.
  * qstrs are spelled out in full (MP_QSTR_run, not pasted from `run`) because
  * the native-module build finds them by scanning the source text.
  */
@@ -81,6 +83,15 @@
         MP_OBJ_TYPE_SET_SLOT(&type_obj, call, call_fn, 0); \
     }
 
+#define EML_DEFINE_ITER_TYPE(type_obj, type_qstr, iternext_fn) \
+    mp_obj_full_type_t type_obj; \
+    static void type_obj##_init(void) { \
+        type_obj.base.type = (void *)&mp_type_type; \
+        type_obj.flags = MP_TYPE_FLAG_ITER_IS_ITERNEXT; \
+        type_obj.name = type_qstr; \
+        MP_OBJ_TYPE_SET_SLOT(&type_obj, iter, iternext_fn, 0); \
+    }
+
 #define EML_INIT_TYPE(type_obj) type_obj##_init();
 #define EML_STORE_GLOBAL(qstr_name, obj) mp_store_global(qstr_name, MP_OBJ_FROM_PTR(&obj));
 
@@ -120,6 +131,9 @@
 
 #define EML_DEFINE_CALL_TYPE(type_obj, type_qstr, call_fn) \
     MP_DEFINE_CONST_OBJ_TYPE(type_obj, type_qstr, MP_TYPE_FLAG_NONE, call, call_fn);
+
+#define EML_DEFINE_ITER_TYPE(type_obj, type_qstr, iternext_fn) \
+    MP_DEFINE_CONST_OBJ_TYPE(type_obj, type_qstr, MP_TYPE_FLAG_ITER_IS_ITERNEXT, iter, iternext_fn);
 
 #define EML_DEFINE_MODULE(module_name, GLOBALS, TYPES) \
     static const mp_rom_map_elem_t module_name##_globals_table[] = { \
