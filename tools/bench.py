@@ -83,6 +83,18 @@ def report_iir_q15(target, r):
              fig % float(r["feedback_per_sample"])))
 
 
+def report_kmeans(target, r):
+    fig = "%.3g us" if target == "x64" else "%.0f instructions"
+    module, loop, python = (float(r[k + "_per_sample_pass"]) for k in ("module", "argmin_loop", "python"))
+    print("  emlearn_kmeans %s, 600 pixels (uint8 RGB), 8 clusters, per sample and pass: %s; pure MicroPython %s "
+          "(%.0fx faster); emlearn-micropython's loop (Python around the C argmin) %s (%.1fx faster); "
+          "results %s" % (target, fig % module, fig % python, python / module, fig % loop, loop / module,
+                          "identical" if r["agree"] == "yes" else "DIFFERENT"))
+    print("                the same pixels as int16: %s (labels %s); as float: %s"
+          % (fig % float(r["module_h_per_sample_pass"]), "identical" if r["agree_h"] == "yes" else "DIFFERENT",
+             fig % float(r["module_f_per_sample_pass"])))
+
+
 def report_fft(target, r):
     n = int(r["n"])
     fig = "%.3g us" if target == "x64" else "%.0f instructions"
@@ -244,10 +256,11 @@ def sizes():
 
 
 def main():
-    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_iir_q15", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
+    modules = sys.argv[1:] or ["emlearn_iir", "emlearn_iir_q15", "emlearn_kmeans", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
                                "emlearn_neighbors", "emlearn_linreg", "emlearn_cnn"]
     modules = list(dict.fromkeys(BENCH_ALIASES.get(m, m) for m in modules))
-    reports = {"emlearn_iir": report_iir, "emlearn_iir_q15": report_iir_q15, "emlearn_trees": report_trees,
+    reports = {"emlearn_iir": report_iir, "emlearn_iir_q15": report_iir_q15,
+               "emlearn_kmeans": report_kmeans, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
                "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg,
                "emlearn_cnn": report_cnn}

@@ -105,6 +105,34 @@ static void test_nearest_f32(void) {
         "f32: all NaN: index 0");
 }
 
+/* Three features take a loop of their own; a zero fourth feature adds +0 to
+ * every distance, so the general loop must give the same index and the same
+ * float, bit for bit. */
+static void test_three_features(void) {
+    unsigned seed = 3;
+    int ok = 1;
+    for (int round = 0; round < 1000; round++) {
+        float v3[MAX_CLUSTERS * 3], v4[MAX_CLUSTERS * 4], p3[3], p4[4] = { 0 };
+        const uint32_t n = 1 + check_rand(&seed) % MAX_CLUSTERS;
+        for (uint32_t i = 0; i < n; i++) {
+            for (uint32_t j = 0; j < 4; j++) {
+                const float x = j < 3 ? (float)(int32_t)(check_rand(&seed) % 2001 - 1000) / 7.0f : 0.0f;
+                v4[i * 4 + j] = x;
+                if (j < 3) {
+                    v3[i * 3 + j] = x;
+                }
+            }
+        }
+        for (uint32_t j = 0; j < 3; j++) {
+            p3[j] = p4[j] = (float)(int32_t)(check_rand(&seed) % 2001 - 1000) / 7.0f;
+        }
+        float d3, d4;
+        ok &= eml_kmeans_nearest_f32(v3, n, p3, 3, &d3) == eml_kmeans_nearest_f32(v4, n, p4, 4, &d4)
+            && eml_float_bits(d3) == eml_float_bits(d4);
+    }
+    CHECK(ok, "f32: three features give the general loop's distances, bit for bit");
+}
+
 /* assign and update against the definition, on random data of each type. */
 static void test_i16_steps(void) {
     unsigned seed = 11;
@@ -253,6 +281,7 @@ int main(void) {
     test_nearest_u8();
     test_nearest_i16();
     test_nearest_f32();
+    test_three_features();
     test_i16_steps();
     test_u8_steps();
     test_f32_steps();
