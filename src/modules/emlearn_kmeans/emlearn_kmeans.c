@@ -32,6 +32,10 @@ typedef struct {
 
 /* The items of an array of one of TYPECODES; writable when `flags` says so. */
 static items_t get_items(mp_obj_t obj, mp_uint_t flags, mp_rom_error_text_t message) {
+    /* A str lends its bytes as 'B' too, but text is no data. */
+    if (mp_obj_is_str(obj)) {
+        mp_raise_TypeError(message);
+    }
     mp_buffer_info_t buf;
     const char typecode = eml_get_array(obj, &buf, flags, TYPECODES, message);
     items_t items = { buf.buf, buf.len, KIND_U8 };
