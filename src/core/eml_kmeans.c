@@ -59,11 +59,17 @@ static inline float mean_f32(float sum, uint32_t count) {
 
 /* The algorithm, once, for element type T (suffix S), squared distances of
  * type D and sums of type SUM. Three features (RGB pixels, x/y/z samples)
- * take a loop of their own with the point in registers: on Cortex-M3 a
- * uint8 search then costs about 17 instructions per centroid, not 31.
- * (Summed in the same order: the same distances, floats included.) */
+ * take a loop of their own, with the point in registers: nearest_with is
+ * inlined once with `three` set and once not. On Cortex-M3 a uint8 search
+ * costs about 17 instructions per centroid with three features, 31 in the
+ * general loop. (Summed in the same order: the same distances, floats
+ * included.) */
 #define EML_KMEANS_DEFINE(S, T, D, SUM) \
-    static inline D distance_##S(const T *a, const T *b, uint32_t n) { \
+    static inline __attribute__((always_inline)) D distance_##S(const T *a, const T *b, uint32_t n, \
+        int three) { \
+        if (three) { \
+            return square_##S(a[0], b[0]) + square_##S(a[1], b[1]) + square_##S(a[2], b[2]); \
+        } \
         D sum = 0; \
         for (uint32_t j = 0; j < n; j++) { \
             sum += square_##S(a[j], b[j]); \
@@ -71,14 +77,12 @@ static inline float mean_f32(float sum, uint32_t count) {
         return sum; \
     } \
     \
-    static uint32_t nearest3_##S(const T *vectors, uint32_t n_vectors, const T *point, D *distance) { \
-        const T p0 = point[0], p1 = point[1], p2 = point[2]; \
+    static inline __attribute__((always_inline)) uint32_t nearest_with_##S(const T *vectors, \
+        uint32_t n_vectors, const T *point, uint32_t n_features, D *distance, int three) { \
         uint32_t best = 0; \
-        D best_distance = square_##S(vectors[0], p0) + square_##S(vectors[1], p1) \
-            + square_##S(vectors[2], p2); \
+        D best_distance = distance_##S(vectors, point, n_features, three); \
         for (uint32_t i = 1; i < n_vectors; i++) { \
-            const T *v = vectors + 3 * (size_t)i; \
-            const D d = square_##S(v[0], p0) + square_##S(v[1], p1) + square_##S(v[2], p2); \
+            const D d = distance_##S(vectors + (size_t)i * n_features, point, n_features, three); \
             if (closer_##S(d, best_distance)) { \
                 best = i; \
                 best_distance = d; \
@@ -91,19 +95,9 @@ static inline float mean_f32(float sum, uint32_t count) {
     uint32_t eml_kmeans_nearest_##S(const T *vectors, uint32_t n_vectors, const T *point, \
         uint32_t n_features, D *distance) { \
         if (n_features == 3) { \
-            return nearest3_##S(vectors, n_vectors, point, distance); \
+            return nearest_with_##S(vectors, n_vectors, point, 3, distance, 1); \
         } \
-        uint32_t best = 0; \
-        D best_distance = distance_##S(vectors, point, n_features); \
-        for (uint32_t i = 1; i < n_vectors; i++) { \
-            const D d = distance_##S(vectors + (size_t)i * n_features, point, n_features); \
-            if (closer_##S(d, best_distance)) { \
-                best = i; \
-                best_distance = d; \
-            } \
-        } \
-        *distance = best_distance; \
-        return best; \
+        return nearest_with_##S(vectors, n_vectors, point, n_features, distance, 0); \
     } \
     \
     uint32_t eml_kmeans_assign_##S(const T *values, uint32_t n_samples, const T *centroids, \
