@@ -4,31 +4,18 @@
 # saturating input clips like the model; the same with error feedback (the module's
 # option). Also: chunks, reset, default post_shift 2 and no error feedback, keyword
 # arguments, memoryviews, each refusal with its exception, heap returned.
-# needs: iir_q15_cases.bin iir_q15_cases.json
+# needs: iir_q15_cases.bin iir_q15_cases.json q15_signals.py
 import array
 import gc
 import json
 import emlearn_iir_q15
 import emltest
+from q15_signals import signal_values, square_wave
 
 INDEX = json.load(open("iir_q15_cases.json"))
 DATA = open("iir_q15_cases.bin", "rb")
 N = INDEX["n_samples"]
 new = emlearn_iir_q15.new
-
-
-def signal_values(n, seed=1):
-    # The reference's generator: about +-8192, no section saturates.
-    out = array.array("h", bytes(2 * n))
-    x = seed
-    for i in range(n):
-        x = (75 * x + 74) % 65537
-        out[i] = (x - 32768) >> 2
-    return out
-
-
-def square_wave(n, half):
-    return array.array("h", [32767 if (i // half) % 2 == 0 else -32768 for i in range(n)])
 
 
 def read(offset, n, typecode="h"):

@@ -11,8 +11,9 @@ tolerance of error_bound + EPSILON. Here every such case is checked: no
 section saturates and the model is within the bound of scipy, so a wrong
 model (or bound) fails here. Two saturating cases (full-scale square wave
 through a resonant section, 32- and 64-bit sums, with and without error
-feedback) have the model's output only. Inputs are not stored: the test makes them with the same integer
-generator (signal_values, about +-8192; the square wave from its period).
+feedback) have the model's output only. Inputs are not stored: the test
+makes them with the same code, tests/micropython/q15_signals.py (signal_values,
+about +-8192; the square wave from its period).
 
 iir_q15_har.bin/.json (only with ../shared/data/har, for
 test_iir_q15_har.py): two accelerometer recordings, each axis through a
@@ -30,7 +31,9 @@ from scipy import signal
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "har_trees"))
+sys.path.insert(0, os.path.join(HERE, "..", "micropython"))
 import har_features  # noqa: E402
+from q15_signals import signal_values, square_wave  # noqa: E402  (the device test's own)
 from emlearn_mp import iir_q15  # noqa: E402
 
 N_SAMPLES = 100
@@ -38,22 +41,6 @@ FS = 100.0
 EPSILON = 0.01      # float32 rounding of the stored scipy output (|y| < 2^15: < 0.002)
 HAR = os.path.join(HERE, "..", "..", "..", "shared", "data", "har", "har_record_exercises_1", "data")
 HAR_RECORDINGS = ("2000-01-01T000051_jumpingjack.npy", "2000-01-01T000204_lunge.npy")  # 750 rows (cut short), 1000
-
-
-def signal_values(n, seed=1):
-    """x = (75 x + 74) mod 65537, as int16 (x - 32768) >> 2: about +-8192.
-    Small integers only, so MicroPython computes it fast and exactly."""
-    out = np.empty(n, dtype=np.int16)
-    x = seed
-    for i in range(n):
-        x = (75 * x + 74) % 65537
-        out[i] = (x - 32768) >> 2
-    return out
-
-
-def square_wave(n, half):
-    """Full scale: half samples of 32767, half of -32768, repeated."""
-    return np.array([32767 if (i // half) % 2 == 0 else -32768 for i in range(n)], dtype=np.int16)
 
 
 def design(family, order, wn, btype):
@@ -125,7 +112,7 @@ def write(outdir, group, blob, index):
 
 
 def main_cases(outdir):
-    x = signal_values(N_SAMPLES)
+    x = np.asarray(signal_values(N_SAMPLES), dtype=np.int16)
     cases, blob = [], bytearray()
     wide = 0
     wide_feedback = 0
@@ -143,7 +130,7 @@ def main_cases(outdir):
     for name, c, p in (("resonant-narrow", [15565, 0, 0, 0, 14746, -7373], 2),     # 1.9 / (1 - 1.8 z^-1 + 0.9 z^-2)
                        ("resonant-wide", [31130, 0, 0, 0, 29491, -14746], 1)):    # the same, sum |c| >= 65536
         for feedback in (False, True):
-            expected = iir_q15.sosfilt_q15(c, square_wave(N_SAMPLES, 20), p, error_feedback=feedback)
+            expected = iir_q15.sosfilt_q15(c, np.asarray(square_wave(N_SAMPLES, 20)), p, error_feedback=feedback)
             assert np.sum(expected == 32767) > 10 and np.sum(expected == -32768) > 10, name
             saturating.append({"name": name + ("-feedback" if feedback else ""), "offset": len(blob),
                                "n_coefficients": len(c), "post_shift": p, "error_feedback": feedback,
