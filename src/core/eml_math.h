@@ -61,4 +61,43 @@ static inline float eml_expf(float x) {
     return p * eml_pow2i(k);
 }
 
+/* ln x to within about 2 ulp, for x > 0; ln 0 = -inf, ln +inf = +inf, and
+ * NaN for NaN and negative x. x = m 2^e with m in [sqrt(1/2), sqrt(2)),
+ * ln m = 2 atanh(s) with s = (m - 1) / (m + 1), |s| < 0.1716, by its
+ * series to s^9 (truncation below 3e-10 relative), plus e ln 2. */
+static inline float eml_logf(float x) {
+    uint32_t b = eml_float_bits(x);
+    if ((b & EML_ABS_MASK) == 0) {
+        return eml_bits_float(EML_SIGN_BIT | EML_EXP_MASK);    /* -inf */
+    }
+    if (b >= EML_SIGN_BIT) {
+        return eml_bits_float(0x7fc00000u);                     /* NaN */
+    }
+    if (b >= EML_EXP_MASK) {
+        return x;                                               /* +inf, NaN */
+    }
+    int32_t e = 0;
+    if (b < 0x00800000u) {
+        b = eml_float_bits(x * 8388608.0f);                     /* subnormal: times 2^23 */
+        e = -23;
+    }
+    e += (int32_t)(b >> 23) - 127;
+    uint32_t m_bits = (b & 0x007fffffu) | 0x3f800000u;         /* m in [1, 2) */
+    if (m_bits > 0x3fb504f3u) {                                 /* m > sqrt(2): halve it */
+        m_bits -= 0x00800000u;
+        e += 1;
+    }
+    const float m = eml_bits_float(m_bits);
+    const float s = eml_sub(m, 1.0f) / (m + 1.0f);
+    const float s2 = s * s;
+    float p = 1.0f / 9.0f;
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    p = p * s2 + 1.0f;
+    const float ef = eml_int16_to_float(e);
+    /* ln 2 in two parts: e times the first is exact */
+    return ef * 0.693145751953125f + ((2.0f * s) * p + ef * 1.42860677e-06f);
+}
+
 #endif /* EML_MATH_H */
