@@ -13,7 +13,7 @@
 # instead of the one `make setup` fetches into deps/.
 
 TOP := $(CURDIR)
-MODULES := emlearn_iir emlearn_iir_q15 emlearn_kmeans emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
+MODULES := emlearn_iir emlearn_iir_q15 emlearn_kmeans emlearn_arrayutils emlearn_fft emlearn_neighbors emlearn_linreg emlearn_logreg emlearn_cnn_int8 emlearn_cnn_fp32 emlearn_trees emlearn_trees_lite
 ARCH ?= x64
 ARCHS_TESTED := x64 armv6m armv7m armv7emsp rv32imc
 ARCHS_ALL := $(ARCHS_TESTED)
@@ -116,7 +116,7 @@ $(DEPS)/qemu/MPS2_AN385-builtin/firmware.elf: $(CORE_SRC) $(MODULE_SRC)
 
 CORE_TESTS := $(patsubst tests/core/%.c,$(BUILD)/tests/%,$(wildcard tests/core/test_*.c))
 # Some core tests also built as AArch64 code (see their rule below).
-AARCH64_TESTS := $(foreach t,trees iir iir_q15 kmeans arrayutils neighbors linreg,$(BUILD)/tests/aarch64/test_$(t))
+AARCH64_TESTS := $(foreach t,trees iir iir_q15 kmeans arrayutils neighbors linreg logreg,$(BUILD)/tests/aarch64/test_$(t))
 TEST_CFLAGS := -std=c99 -Wall -Wextra -Werror -g -fno-sanitize-recover=all
 SANITIZE := $(TEST_CFLAGS) -O1 -fsanitize=address,undefined
 
@@ -125,6 +125,7 @@ core-tests: $(CORE_TESTS) $(BUILD)/tests/test_trees_intvotes $(BUILD)/tests/test
 	$(BUILD)/tests/test_fft_fixed $(BUILD)/tests/test_fft_fixed_softclz $(BUILD)/tests/test_fft_fixed_mul16 \
 	$(BUILD)/tests/test_neighbors_narrow $(BUILD)/tests/test_neighbors_m0 \
 	$(BUILD)/tests/test_linreg_wide $(BUILD)/tests/test_linreg_wide_m0 \
+	$(BUILD)/tests/test_logreg_wide $(BUILD)/tests/test_logreg_wide_m0 \
 	$(AARCH64_TESTS)
 $(BUILD)/tests/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC)
 	@mkdir -p $(dir $@)
@@ -170,6 +171,9 @@ $(eval $(call core_test_variant,test_neighbors_m0,test_neighbors,-DEML_NEIGHBORS
 # leading-zero forms of Cortex-M3 and of Cortex-M0.
 $(eval $(call core_test_variant,test_linreg_wide,test_linreg,-DEML_LINREG_WIDE=1,src/core/eml_linreg.c))
 $(eval $(call core_test_variant,test_linreg_wide_m0,test_linreg,-DEML_LINREG_WIDE=1 -DEML_WIDE_MUL16 -DEML_SOFT_CLZ,src/core/eml_linreg.c))
+# The logistic regression's logits in that accumulator, likewise.
+$(eval $(call core_test_variant,test_logreg_wide,test_logreg,-DEML_LOGREG_WIDE=1,src/core/eml_logreg.c))
+$(eval $(call core_test_variant,test_logreg_wide_m0,test_logreg,-DEML_LOGREG_WIDE=1 -DEML_WIDE_MUL16 -DEML_SOFT_CLZ,src/core/eml_logreg.c))
 # The classifiers-only build of emlearn_trees_lite, and the same test against
 # the full build (whose loader must accept the file the lite build refuses).
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))

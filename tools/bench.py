@@ -54,6 +54,9 @@ def bench(module, target):
     elif module == "emlearn_linreg":
         import make_linreg_bench
         files.append(make_linreg_bench.build(out_dir))
+    elif module == "emlearn_logreg":
+        import make_logreg_bench
+        files.append(make_logreg_bench.build(out_dir))
     status, out, err = run_tool.run(target, script, files=files,
                                     icount=target != "x64", timeout=1800)
     if status != 0:
@@ -127,6 +130,22 @@ def report_linreg(target, r):
     print("    fit (coordinate descent): %s, %s sweeps, error %.1f; train (100 gradient steps): %s, error %.1f"
           % (fig % float(r["fit_time"]), r["fit_sweeps"], float(r["fit_mse"]), fig % float(r["train_time"]),
              float(r["train_mse"])))
+
+
+def report_logreg(target, r):
+    fig = "%.3g us" if target == "x64" else "%.0f instructions"
+
+    def line(what, key):
+        module, python = float(r["module_per_" + key]), float(r["python_per_" + key])
+        return "%s: %s; pure MicroPython %s; %.0fx faster" % (what, fig % module, fig % python, python / module)
+
+    print("  emlearn_logreg %s, %s rows of %s features, %s classes:" % (target, r["rows"], r["features"], r["classes"]))
+    print("    " + line("predict with probabilities", "predict"))
+    print("    " + line("gradient step over all rows", "step") + " (weights agree to %.1g)"
+          % float(r["step_difference"]))
+    print("    fit: %s, %s iterations, loss %.4f; train (gradient steps, rate 0.5): %s, %s steps, loss %.4f"
+          % (fig % float(r["fit_time"]), r["fit_iterations"], float(r["fit_loss"]), fig % float(r["train_time"]),
+             r["train_steps"], float(r["train_loss"])))
 
 
 ARRAYUTILS_JOBS = (
@@ -257,12 +276,13 @@ def sizes():
 
 def main():
     modules = sys.argv[1:] or ["emlearn_iir", "emlearn_iir_q15", "emlearn_kmeans", "emlearn_trees", "emlearn_arrayutils", "emlearn_fft",
-                               "emlearn_neighbors", "emlearn_linreg", "emlearn_cnn"]
+                               "emlearn_neighbors", "emlearn_linreg", "emlearn_logreg", "emlearn_cnn"]
     modules = list(dict.fromkeys(BENCH_ALIASES.get(m, m) for m in modules))
     reports = {"emlearn_iir": report_iir, "emlearn_iir_q15": report_iir_q15,
                "emlearn_kmeans": report_kmeans, "emlearn_trees": report_trees,
                "emlearn_arrayutils": report_arrayutils, "emlearn_fft": report_fft,
                "emlearn_neighbors": report_neighbors, "emlearn_linreg": report_linreg,
+               "emlearn_logreg": report_logreg,
                "emlearn_cnn": report_cnn}
     print("Benchmarks: x64 = unix port, wall time; armv7m = qemu MPS2-AN385 (Cortex-M3, soft float), "
           "armv7emsp = qemu MPS2-AN386 (Cortex-M4F, hard float), armv6m = qemu micro:bit (Cortex-M0, "

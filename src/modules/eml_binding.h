@@ -207,4 +207,16 @@ static inline size_t eml_array_len(const mp_buffer_info_t *buf) {
     }
 }
 
+/* A new array.array of typecode `typecode` holding a copy of n_bytes bytes
+ * at data. The array type comes from the array module: a native module
+ * cannot link it. The caller passes MP_QSTR_array (the module's and the
+ * type's name): the native-module build finds qstrs in a module's own
+ * source, not in this header. (Unused: not every module calls it.) */
+static __attribute__((unused)) mp_obj_t eml_new_array(qstr array_qstr, const char *typecode, void *data,
+    size_t n_bytes) {
+    mp_obj_t module = mp_import_name(array_qstr, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
+    mp_obj_t args[2] = { mp_obj_new_str(typecode, 1), mp_obj_new_bytearray_by_ref(n_bytes, data) };
+    return mp_call_function_n_kw(mp_load_attr(module, array_qstr), 2, 0, args);
+}
+
 #endif /* EML_BINDING_H */

@@ -264,16 +264,13 @@ static mp_obj_t kmeans_cluster_iter(size_t n_args, const mp_obj_t *args, mp_map_
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(kmeans_cluster_iter_obj, 4, kmeans_cluster_iter);
 
-/* A new array('B') of n values 255 (EML_KMEANS_UNASSIGNED): the array type
- * comes from the array module (a native module cannot link it). */
+/* A new array('B') of n values 255 (EML_KMEANS_UNASSIGNED). */
 static mp_obj_t new_unassigned(size_t n) {
     uint8_t *initial = m_new(uint8_t, n);
     for (size_t i = 0; i < n; i++) {
         initial[i] = EML_KMEANS_UNASSIGNED;
     }
-    mp_obj_t module = mp_import_name(MP_QSTR_array, mp_const_none, MP_OBJ_NEW_SMALL_INT(0));
-    mp_obj_t args[2] = { mp_obj_new_str("B", 1), mp_obj_new_bytearray_by_ref(n, initial) };
-    mp_obj_t array = mp_call_function_n_kw(mp_load_attr(module, MP_QSTR_array), 2, 0, args);
+    mp_obj_t array = eml_new_array(MP_QSTR_array, "B", initial, n);
     m_del(uint8_t, initial, n);
     return array;
 }
