@@ -82,13 +82,17 @@ static inline float eml_logf(float x) {
         e = -23;
     }
     e += (int32_t)(b >> 23) - 127;
-    uint32_t m_bits = (b & 0x007fffffu) | 0x3f800000u;         /* m in [1, 2) */
-    if (m_bits > 0x3fb504f3u) {                                 /* m > sqrt(2): halve it */
-        m_bits -= 0x00800000u;
+    /* m - 1 from the significand's bits, exactly: a float subtraction of
+     * the constant 1 would link the soft-float subtraction (see eml_sub) */
+    const int32_t fraction = (int32_t)(b & 0x007fffffu);   /* m = 1 + fraction 2^-23 */
+    float f;
+    if (fraction > 0x3504f3) {                              /* m > sqrt(2): halve it */
         e += 1;
+        f = (float)(fraction - 0x800000) * (1.0f / 16777216.0f);
+    } else {
+        f = (float)fraction * (1.0f / 8388608.0f);
     }
-    const float m = eml_bits_float(m_bits);
-    const float s = eml_sub(m, 1.0f) / (m + 1.0f);
+    const float s = f / (f + 2.0f);
     const float s2 = s * s;
     float p = 1.0f / 9.0f;
     p = p * s2 + 1.0f / 7.0f;
