@@ -179,10 +179,10 @@ $(eval $(call core_test_variant,test_logreg_wide_m0,test_logreg,-DEML_LOGREG_WID
 $(eval $(call core_test_variant,test_trees_lite,test_trees_lite,-DEML_TREES_NO_VALUES -DEML_TREES_NO_BUILDER,src/core/eml_trees.c))
 $(eval $(call core_test_variant,test_trees_lite_full,test_trees_lite,,src/core/eml_trees.c))
 
-# The trees, IIR (float and q15), array, neighbours and linreg tests once more as AArch64 code: 64-bit Linux
-# boards (Raspberry Pi and the like) compile the core's 64-bit host paths
-# (eml_trees.c: double-precision votes, two walks at a time), which only x86-64
-# would test otherwise. tools/check.py runs them under qemu-user; UBSan
+# The trees, IIR (float and q15), k-means, array, neighbours, linreg and logreg
+# tests once more as AArch64 code: 64-bit Linux boards (Raspberry Pi and the
+# like) compile the core's 64-bit host paths (eml_trees.c: double-precision
+# votes, two walks at a time), which only x86-64 would test otherwise. tools/check.py runs them under qemu-user; UBSan
 # only, as AddressSanitizer's shadow memory does not work under qemu-user.
 $(BUILD)/tests/aarch64/test_%: tests/core/test_%.c tests/core/check.h $(CORE_SRC) | $(STAMP)/packages
 	@mkdir -p $(dir $@)

@@ -2,9 +2,9 @@
 """Run every test of the project and print one closing line `N passed, N failed`.
 
 1. C unit tests of src/core (built by `make core-tests`, with sanitizers; the
-   trees, IIR, k-means, array, neighbours and linreg tests also as AArch64 code, run under
-   qemu-user), and a brief libFuzzer run of the C model loaders (`make fuzz` for
-   longer).
+   trees, IIR, k-means, array, neighbours, linreg and logreg tests also as AArch64
+   code, run under qemu-user), and a brief libFuzzer run of the C model loaders
+   (`make fuzz` for longer).
 2. MicroPython tests (tests/micropython/test_*.py) on every target: x64 and
    builtin (unix port), armv6m, armv7m, armv7emsp, armv7emdp (the armv7emsp files
    on a Cortex-M7 firmware with double-precision floats), rv32imc (emulated
