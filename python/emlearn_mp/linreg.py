@@ -83,7 +83,7 @@ def _affine(step: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
 def micropython_code(estimator: Any, name: str = "model") -> str:
     """MicroPython source that builds the estimator's model with emlearn_linreg
     (alpha and l1_ratio from :func:`elasticnet_settings` when it has them, for
-    further training with Model.fit; learning rate 0.01)."""
+    further training with Model.fit, else 0; learning rate 0.01)."""
     weights, bias = parameters(estimator)
     try:
         alpha, l1_ratio = elasticnet_settings(estimator)
@@ -101,9 +101,15 @@ def elasticnet_settings(estimator: Any, n_samples: int | None = None) -> tuple[f
     minimizes the objective the estimator minimized: ElasticNet's own,
     Lasso's (l1_ratio 1), LinearRegression's (alpha 0) and Ridge's, whose
     penalty is not divided by the number of rows as ElasticNet's is (pass
-    n_samples, the training rows, for it)."""
+    n_samples, the training rows, for it). A Pipeline with scalers is
+    refused: its penalty is on the weights of the scaled features, and no
+    alpha gives its solution for the folded model on raw features."""
     from sklearn import linear_model
 
+    if len(getattr(estimator, "steps", [])) > 1:
+        raise ValueError("the penalty of a Pipeline's regressor is on scaled features: no alpha gives its "
+                         "solution on raw features (elasticnet_settings(pipeline[-1]) is for rows scaled "
+                         "as the pipeline does)")
     model = _linear_step(estimator)
     if isinstance(model, (linear_model.ElasticNet, linear_model.ElasticNetCV)):
         alpha = getattr(model, "alpha_", model.alpha)

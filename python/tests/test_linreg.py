@@ -84,7 +84,11 @@ def test_micropython_code_runs_on_the_device(tmp_path):
     pipeline = make_pipeline(StandardScaler(), ElasticNet(alpha=0.01)).fit(X, y)
     rows = X[:5].astype(np.float32)
     code = linreg.micropython_code(pipeline, name="m")
-    assert "emlearn_linreg.new(12, 0.01, 0.5, 0.01)" in code
+    # the pipeline's alpha is for scaled features: no penalty for the raw-feature model
+    assert "emlearn_linreg.new(12, 0.0, 0.0, 0.01)" in code
+    assert "emlearn_linreg.new(12, 0.01, 0.5, 0.01)" in linreg.micropython_code(pipeline[-1])
+    with pytest.raises(ValueError, match="scaled features"):
+        linreg.elasticnet_settings(pipeline)
     code += "for row in %r:\n    print(m.predict(array.array('f', row)))\n" % rows.tolist()
     script = tmp_path / "model.py"
     script.write_text(code)
