@@ -401,8 +401,11 @@ eml_status eml_logreg_fit(eml_logreg *model, const float *X, const eml_logreg_ta
         const float mapping = largest_move / step;     /* largest gradient-mapping component */
         weight_norms(next, n_weights, &squares, &magnitudes);
         const float next_objective = f_next + l1 * magnitudes;
-        /* momentum (k - 1) / (k + 2), restarted when the objective rises */
-        since_restart = at_most(next_objective, objective) ? since_restart + 1 : 0;
+        /* momentum (k - 1) / (k + 2), restarted when the objective rises by
+         * more than rounding (a restart on rounding noise near the optimum
+         * would leave plain gradient steps for the last digits) */
+        const float rise_slack = absf(objective) * (1.0f / 1048576.0f);
+        since_restart = at_most(next_objective, objective + rise_slack) ? since_restart + 1 : 0;
         const float beta = (float)since_restart / (float)(since_restart + 3u);
         for (size_t i = 0; i < n_params; i++) {
             const float v = next[i];
