@@ -115,8 +115,9 @@ static uint32_t get_data(const logreg_obj_t *self, mp_obj_t X_obj, mp_obj_t y_ob
         targets->kind = EML_LOGREG_LABELS_U8;
     } else if (kind == 'f') {
         targets->kind = EML_LOGREG_DISTRIBUTIONS;
+        /* rows of y from its length (n * k * 4 could overflow a 32-bit size_t) */
         n_targets = buf.len / sizeof(float) / k;
-        if (buf.len != n * k * sizeof(float)) {
+        if (buf.len % (k * sizeof(float)) != 0 || n_targets != n) {
             mp_raise_ValueError(MP_ERROR_TEXT("y as array('f') must hold n_classes values per row of X"));
         }
     } else {
